@@ -51,9 +51,6 @@ class InMemoryLeasePoolTest {
         return new InMemoryLeasePool(ip(start), ip(end), Set.of(excluded), Duration.ofSeconds(60), Duration.ofSeconds(600), clock);
     }
 
-    static MacAddress mac(int i) {
-        return MacAddress.of(new byte[] {0x52, 0x54, 0, 0, (byte) (i >> 8), (byte) i});
-    }
 
     @Test
     void sameMacGetsSameAddressAcrossOffersBindsAndRelease() {
@@ -82,7 +79,7 @@ class InMemoryLeasePoolTest {
         InMemoryLeasePool p = pool("10.0.0.10", "10.0.0.20");
         assertEquals(ip("10.0.0.15"), p.offer(MAC, Optional.of(ip("10.0.0.15"))).orElseThrow());
         assertEquals(ip("10.0.0.10"), p.offer(OTHER_MAC, Optional.of(ip("10.0.0.15"))).orElseThrow());
-        assertEquals(ip("10.0.0.11"), p.offer(mac(3), Optional.of(ip("10.9.9.9"))).orElseThrow());
+        assertEquals(ip("10.0.0.11"), p.offer(Packets.mac(3), Optional.of(ip("10.9.9.9"))).orElseThrow());
     }
 
     @Test
@@ -90,12 +87,12 @@ class InMemoryLeasePoolTest {
         InMemoryLeasePool p = pool("10.0.0.10", "10.0.0.13");
         Set<Inet4Address> given = new HashSet<>();
         for (int i = 0; i < 4; i++) {
-            given.add(p.offer(mac(i), Optional.empty()).orElseThrow());
+            given.add(p.offer(Packets.mac(i), Optional.empty()).orElseThrow());
         }
         assertEquals(4, given.size());
-        assertEquals(Optional.empty(), p.offer(mac(99), Optional.empty()));
+        assertEquals(Optional.empty(), p.offer(Packets.mac(99), Optional.empty()));
         clock.advance(Duration.ofSeconds(61));
-        assertTrue(given.contains(p.offer(mac(99), Optional.empty()).orElseThrow()));
+        assertTrue(given.contains(p.offer(Packets.mac(99), Optional.empty()).orElseThrow()));
     }
 
     @Test
@@ -153,7 +150,7 @@ class InMemoryLeasePoolTest {
     void largeRangeFillsInOrderWithoutScanningAgain() {
         InMemoryLeasePool p = pool("10.0.0.1", "10.0.255.254");
         for (int i = 0; i < 5000; i++) {
-            assertEquals(Ipv4.fromInt(Ipv4.toInt(ip("10.0.0.1")) + i), p.offer(mac(i), Optional.empty()).orElseThrow());
+            assertEquals(Ipv4.fromInt(Ipv4.toInt(ip("10.0.0.1")) + i), p.offer(Packets.mac(i), Optional.empty()).orElseThrow());
         }
     }
 }

@@ -20,6 +20,10 @@ final class Packets {
     private Packets() {
     }
 
+    static MacAddress mac(int i) {
+        return MacAddress.of(new byte[] {0x52, 0x54, 0, 0x0f, (byte) (i >> 8), (byte) i});
+    }
+
     static Inet4Address ip(String s) {
         try {
             return (Inet4Address) InetAddress.getByName(s);
