@@ -67,8 +67,19 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             return;
         }
         Channel channel = ctx.channel();
+        Thread loop = Thread.currentThread();
         try {
-            blocking.execute(() -> answer(channel, request));
+            blocking.execute(() -> {
+                if (Thread.currentThread() == loop) {
+                    // A caller-runs executor would put the policy and the pool on the event loop: refuse.
+                    inFlight.decrementAndGet();
+                    metrics.count(request.type(), DhcpResult.DROPPED);
+                    overloadLog.warn("DHCP on {}: the blocking executor ran a task on the event loop; give it threads of its own",
+                            config.interfaceName());
+                    return;
+                }
+                answer(channel, request);
+            });
         } catch (RejectedExecutionException e) {
             inFlight.decrementAndGet();
             metrics.count(request.type(), DhcpResult.DROPPED);
