@@ -92,6 +92,25 @@ class DhcpCodecTest {
         assertEquals(MessageType.DISCOVER, DhcpCodec.decode(withOptions(opts)).type());
     }
 
+    /** A DISCOVER captured from busybox udhcpc 1.35 ({@code -V PXEClient:Arch:00000:UNDI:002001 -x 0x5d:0000 -x hostname:node-7}). */
+    @Test
+    void decodesCapturedUdhcpcPxeDiscover() throws Exception {
+        byte[] bytes;
+        try (var in = DhcpCodecTest.class.getResourceAsStream("/dhcp/udhcpc-pxe-discover.hex")) {
+            bytes = java.util.HexFormat.of().parseHex(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+        }
+        DhcpRequest r = DhcpCodec.decode(bytes);
+        assertEquals(MessageType.DISCOVER, r.type());
+        assertEquals(Packets.MAC, r.mac());
+        assertEquals(0x3074d53c, r.xid());
+        assertTrue(r.pxe());
+        assertFalse(r.ipxe());
+        assertEquals(Optional.of(ClientArch.BIOS_X86), r.architecture());
+        assertEquals("PXEClient:Arch:00000:UNDI:002001", r.vendorClass());
+        assertEquals(Optional.of("node-7"), r.hostname());
+        assertEquals(Optional.empty(), r.serverId());
+    }
+
     @Test
     void decodesHeaderAndOptions() throws Exception {
         DHCPPacket p = Packets.request(MAC, 0xcafe, ip("10.0.0.150"), ip("10.0.0.1"));
