@@ -65,6 +65,9 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> headerTimer;
     /** True from a request head until its response is written: further input waits. */
     private boolean busy;
+    /** Messages decoded while busy, in arrival order. */
+    private final java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>();
+    private static final int MAX_PENDING = 64;
 
     HttpBootHandler(BootPolicy policy, Executor blocking, MeterRegistry registry, Counter bytes, HttpLimits limits) {
         this.policy = policy;
@@ -83,18 +86,26 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelHeaderTimer();
+        for (Object m; (m = pending.poll()) != null; ) {
+            ReferenceCountUtil.release(m);
+        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (busy) {
+            // Pipelined input decoded from the same read: answered in order once the current response is written.
+            if (pending.size() >= MAX_PENDING) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            pending.add(msg);
+            return;
+        }
         try {
             if (msg instanceof HttpRequest request) {
-                if (busy) {
-                    // Cannot happen with autoRead off, except for input decoded in the same read: refuse it plainly.
-                    reply(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad_request", false);
-                    return;
-                }
                 cancelHeaderTimer();
                 handle(ctx, request);
             }
@@ -200,6 +211,11 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         int hash = target.indexOf('#');
         if (hash >= 0) {
             target = target.substring(0, hash);
+        }
+        int queryStart = target.indexOf('?');
+        String rawPath = (queryStart < 0 ? target : target.substring(0, queryStart)).toLowerCase(java.util.Locale.ROOT);
+        if (rawPath.contains("%2f") || rawPath.contains("%5c")) {
+            return Optional.empty(); // an encoded separator is never needed for a boot file; refuse it outright
         }
         QueryStringDecoder decoder;
         String decodedPath;
@@ -378,9 +394,14 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             busy = false;
-            armHeaderTimer(ctx);
-            f.channel().config().setAutoRead(true);
-            f.channel().read();
+            while (!busy && !pending.isEmpty()) {
+                channelRead(ctx, pending.poll());
+            }
+            if (!busy && f.channel().isActive()) {
+                armHeaderTimer(ctx);
+                f.channel().config().setAutoRead(true);
+                f.channel().read();
+            }
         });
     }
 
