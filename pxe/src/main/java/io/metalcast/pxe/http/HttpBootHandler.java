@@ -330,9 +330,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + first + "-" + (first + length - 1) + "/" + size);
         }
-        if (!keepAlive) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
+        connection(h, request, keepAlive);
         if (head) {
             closeQuietly(file);
             FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
@@ -371,12 +369,19 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse r, String result, boolean keepAlive) {
-        if (!keepAlive) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
+        connection(r.headers(), request, keepAlive);
         busy = true;
         ctx.channel().config().setAutoRead(false);
         finish(ctx, ctx.writeAndFlush(r), request, result, keepAlive, 0);
+    }
+
+    /** {@code Connection: close} when closing; {@code keep-alive} for HTTP/1.0 clients that asked to keep it. */
+    private static void connection(HttpHeaders h, HttpRequest request, boolean keepAlive) {
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (HttpVersion.HTTP_1_0.equals(request.protocolVersion())) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
     }
 
     /** After the last write: count, then close or wait for the next request. */

@@ -21,6 +21,9 @@ final class TftpSession extends SimpleChannelInboundHandler<DatagramPacket> {
     /** How a transfer ended, for the {@code tftp.requests{result}} metric. */
     enum Outcome { OK, TIMEOUT, ABORTED, IO_ERROR }
 
+    /** Bytes read per executor hop (rounded down to whole blocks, at least one block). */
+    static final int CHUNK_BYTES = 32 * 1024;
+
     private final InetSocketAddress client;
     private final TftpSource source;
     private final TftpOptions options;
@@ -35,6 +38,10 @@ final class TftpSession extends SimpleChannelInboundHandler<DatagramPacket> {
     private long seq;
     private int lastPayload;
     private ByteBuf lastPacket;
+    /** Read-ahead: bytes of the file from {@code chunkStart}, a whole number of blocks, read in one executor hop. */
+    private ByteBuf chunk;
+    private long chunkStart;
+    private final int chunkSize;
     private boolean reading;
     private int retries;
     private ScheduledFuture<?> timer;
@@ -50,6 +57,7 @@ final class TftpSession extends SimpleChannelInboundHandler<DatagramPacket> {
         this.blocking = blocking;
         this.bytesSent = bytesSent;
         this.onEnd = onEnd;
+        this.chunkSize = Math.max(1, CHUNK_BYTES / options.blksize()) * options.blksize();
     }
 
     /** Sends the OACK or the first block. Call on the session channel's event loop once it is bound. */
@@ -67,54 +75,75 @@ final class TftpSession extends SimpleChannelInboundHandler<DatagramPacket> {
     private void sendBlock(long block) {
         long position = (block - 1) * options.blksize();
         int length = (int) Math.max(0, Math.min(options.blksize(), source.size() - position));
-        ByteBuf packet = TftpPackets.dataHeader(channel.alloc(), block, length);
+        if (length == 0 || covers(position, length)) {
+            sent(block, packet(block, position, length));
+            return;
+        }
+        releaseChunk();
+        int chunkLength = (int) Math.min(chunkSize, source.size() - position);
+        ByteBuf next = channel.alloc().ioBuffer(chunkLength);
         if (!source.blocking()) {
-            fill(block, position, length, packet);
+            chunkRead(block, position, length, next, readInto(position, chunkLength, next));
             return;
         }
         reading = true;
         try {
             blocking.execute(() -> {
-                IoResult r = readInto(position, length, packet);
+                IoResult r = readInto(position, chunkLength, next);
                 channel.eventLoop().execute(() -> {
                     reading = false;
-                    if (r.error != null) {
-                        packet.release();
-                        fail(TftpErrorCode.NOT_DEFINED, "read error", Outcome.IO_ERROR);
-                    } else if (ended) {
-                        packet.release();
-                    } else {
-                        sent(block, packet);
-                    }
+                    chunkRead(block, position, length, next, r);
                 });
             });
         } catch (RejectedExecutionException e) {
             reading = false;
-            packet.release();
+            next.release();
             fail(TftpErrorCode.NOT_DEFINED, "server busy", Outcome.IO_ERROR);
+        }
+    }
+
+    /** On the event loop, after a chunk was read (or failed): keep it and send the block from it. */
+    private void chunkRead(long block, long position, int length, ByteBuf next, IoResult r) {
+        if (r.error != null || ended) {
+            next.release();
+            fail(TftpErrorCode.NOT_DEFINED, "read error", Outcome.IO_ERROR);
+            return;
+        }
+        chunk = next;
+        chunkStart = position;
+        // A file that shrank while being sent ends with a short block.
+        sent(block, packet(block, position, Math.min(length, chunk.readableBytes())));
+    }
+
+    private boolean covers(long position, int length) {
+        return chunk != null && position >= chunkStart && position + length <= chunkStart + chunk.readableBytes();
+    }
+
+    private ByteBuf packet(long block, long position, int length) {
+        ByteBuf packet = TftpPackets.dataHeader(channel.alloc(), block, length);
+        if (length > 0) {
+            packet.writeBytes(chunk, chunk.readerIndex() + (int) (position - chunkStart), length);
+        }
+        return packet;
+    }
+
+    private void releaseChunk() {
+        if (chunk != null) {
+            chunk.release();
+            chunk = null;
         }
     }
 
     private record IoResult(Exception error) {
     }
 
-    private IoResult readInto(long position, int length, ByteBuf packet) {
+    private IoResult readInto(long position, int length, ByteBuf out) {
         try {
-            source.read(position, length, packet);
+            source.read(position, length, out);
             return new IoResult(null);
         } catch (Exception e) {
             return new IoResult(e);
         }
-    }
-
-    private void fill(long block, long position, int length, ByteBuf packet) {
-        IoResult r = readInto(position, length, packet);
-        if (r.error != null) {
-            packet.release();
-            fail(TftpErrorCode.NOT_DEFINED, "read error", Outcome.IO_ERROR);
-            return;
-        }
-        sent(block, packet);
     }
 
     private void sent(long block, ByteBuf packet) {
@@ -229,6 +258,7 @@ final class TftpSession extends SimpleChannelInboundHandler<DatagramPacket> {
             lastPacket.release();
             lastPacket = null;
         }
+        releaseChunk();
         source.close();
         if (channel != null) {
             channel.close();

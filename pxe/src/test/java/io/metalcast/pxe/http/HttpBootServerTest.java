@@ -361,6 +361,11 @@ class HttpBootServerTest {
             assertEquals(200, r.status());
             assertTrue(c.closedByServer());
         }
+        try (RawHttp c = raw()) {
+            String request = "GET /small.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+            assertEquals("keep-alive", c.send(request).read(false).header("connection"));
+            assertEquals(200, c.send(request).read(false).status());
+        }
     }
 
     @Test
