@@ -1,13 +1,12 @@
 package io.metalcast.pxe.http;
 
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 
 /**
- * Netty's request decoder with strict line parsing, no duplicate Content-Length, and one change: a message carrying both
- * Transfer-Encoding and Content-Length keeps both headers, so {@link HttpBootHandler} can refuse it (request smuggling)
- * instead of Netty quietly dropping Content-Length.
+ * Netty's request decoder configured for the boot server: size limits from {@link HttpLimits}, strict line parsing
+ * (no bare LF), no duplicate Content-Length. Netty refuses Content-Length together with Transfer-Encoding itself;
+ * {@link HttpBootHandler} checks framing headers again before answering.
  */
 final class BootRequestDecoder extends HttpRequestDecoder {
     BootRequestDecoder(HttpLimits limits) {
@@ -17,10 +16,5 @@ final class BootRequestDecoder extends HttpRequestDecoder {
                 .setMaxChunkSize(8192)
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true));
-    }
-
-    @Override
-    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
-        // Keep both headers: the handler answers 400 and closes.
     }
 }

@@ -335,7 +335,8 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             closeQuietly(file);
             FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
             full.headers().set(h);
-            finish(ctx, ctx.writeAndFlush(full), request, result, keepAlive, 0);
+            count(request, result);
+            finish(ctx, ctx.writeAndFlush(full), keepAlive, 0);
             return;
         }
         ctx.write(r);
@@ -350,7 +351,8 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        finish(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), request, result, keepAlive, length);
+        count(request, result);
+        finish(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive, length);
     }
 
     private FullHttpResponse response(HttpRequest request, HttpResponseStatus status) {
@@ -372,7 +374,8 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         connection(r.headers(), request, keepAlive);
         busy = true;
         ctx.channel().config().setAutoRead(false);
-        finish(ctx, ctx.writeAndFlush(r), request, result, keepAlive, 0);
+        count(request, result);
+        finish(ctx, ctx.writeAndFlush(r), keepAlive, 0);
     }
 
     /** {@code Connection: close} when closing; {@code keep-alive} for HTTP/1.0 clients that asked to keep it. */
@@ -384,12 +387,15 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** After the last write: count, then close or wait for the next request. */
-    private void finish(ChannelHandlerContext ctx, ChannelFuture last, HttpRequest request, String result,
-                        boolean keepAlive, long bodyBytes) {
+    /** Counts a request before its response goes out (so a client that has the answer also sees the count). */
+    private void count(HttpRequest request, String result) {
         String method = HttpMethod.GET.equals(request.method()) ? "GET"
                 : HttpMethod.HEAD.equals(request.method()) ? "HEAD" : "OTHER";
         registry.counter("http.requests", "method", method, "result", result).increment();
+    }
+
+    /** After the last write: count the body bytes, then close or go on with the next request. */
+    private void finish(ChannelHandlerContext ctx, ChannelFuture last, boolean keepAlive, long bodyBytes) {
         last.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 bytes.increment(bodyBytes);
