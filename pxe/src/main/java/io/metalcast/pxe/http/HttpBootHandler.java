@@ -188,7 +188,13 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         try {
             blocking.execute(() -> {
                 Prepared prepared = prepare(bootRequest);
-                ctx.executor().execute(() -> respond(ctx, request, prepared));
+                try {
+                    ctx.executor().execute(() -> respond(ctx, request, prepared));
+                } catch (RejectedExecutionException shuttingDown) {
+                    if (prepared.file != null) {
+                        closeQuietly(prepared.file);
+                    }
+                }
             });
         } catch (RejectedExecutionException e) {
             reply(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy", false);

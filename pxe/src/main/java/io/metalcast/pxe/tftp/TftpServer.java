@@ -179,7 +179,13 @@ public final class TftpServer implements AutoCloseable {
             try {
                 blocking.execute(() -> {
                     Opening opening = open(bootRequest);
-                    ch.eventLoop().execute(() -> opened(ch, sender, request, opening));
+                    try {
+                        ch.eventLoop().execute(() -> opened(ch, sender, request, opening));
+                    } catch (RejectedExecutionException shuttingDown) {
+                        if (opening.source != null) {
+                            opening.source.close();
+                        }
+                    }
                 });
             } catch (RejectedExecutionException e) {
                 release(sender);
