@@ -1,5 +1,6 @@
 package io.metalcast.curtin.reporting;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.event.InstallEvent;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -20,14 +22,16 @@ import java.util.function.Consumer;
 /**
  * Posts events to one webhook reporter as curtin does: ASCII JSON, OAuth PLAINTEXT when configured. Connection errors
  * and 5xx are retried with a short backoff; on 401/403 the clock offset is taken from the server's {@code Date} header
- * and the post retried once (curtin does the same). Failures are logged through {@code log}, never thrown; the token
+ * and the post retried once (curtin does the same). After giving up on one event, later ones get a single attempt
+ * until a post succeeds, so an unreachable endpoint does not hold back the end of the install. Failures are logged through {@code log}, never thrown; the token
  * secret is never logged.
  */
 public final class WebhookClient implements EventSink {
     /** Attempts per event for connection errors and 5xx. */
     public static final int ATTEMPTS = 3;
 
-    private static final JsonMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    private static final JsonMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN).build();
 
     private final WebhookReporter reporter;
     private final OAuthPlaintext oauth;
@@ -36,6 +40,8 @@ public final class WebhookClient implements EventSink {
     private final Duration timeout;
     private final Consumer<String> log;
     private volatile long clockSkewSeconds;
+    /** Set when an event was given up on: later events get one attempt each until a post succeeds again. */
+    private volatile boolean unreachable;
 
     public WebhookClient(WebhookReporter reporter, OAuthPlaintext oauth, Clock clock, Duration backoff, Duration timeout,
                          Consumer<String> log) {
@@ -54,6 +60,7 @@ public final class WebhookClient implements EventSink {
     /** The JSON body curtin would post for {@code event}: {@code files} only when there are files, pure ASCII. */
     public static byte[] body(InstallEvent event) {
         ObjectNode node = JSON.valueToTree(event);
+        node.put("timestamp", BigDecimal.valueOf(event.timestamp())); // 1795791962.470885 as curtin writes it, not 1.79E9
         if (event.files().isEmpty()) {
             node.remove("files");
         }
@@ -68,10 +75,12 @@ public final class WebhookClient implements EventSink {
     public void report(InstallEvent event) {
         byte[] body = body(event);
         boolean clockFixed = false;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        int attempts = unreachable ? 1 : ATTEMPTS;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 int status = post(body);
                 if (status / 100 == 2) {
+                    unreachable = false;
                     return;
                 }
                 if ((status == 401 || status == 403) && !clockFixed) {
@@ -84,11 +93,11 @@ public final class WebhookClient implements EventSink {
                             + ", not retried");
                     return;
                 }
-                log.accept("webhook " + reporter.endpoint() + ": HTTP " + status + " (attempt " + attempt + "/" + ATTEMPTS + ")");
+                log.accept("webhook " + reporter.endpoint() + ": HTTP " + status + " (attempt " + attempt + "/" + attempts + ")");
             } catch (IOException e) {
-                log.accept("webhook " + reporter.endpoint() + ": " + e + " (attempt " + attempt + "/" + ATTEMPTS + ")");
+                log.accept("webhook " + reporter.endpoint() + ": " + e + " (attempt " + attempt + "/" + attempts + ")");
             }
-            if (attempt < ATTEMPTS) {
+            if (attempt < attempts) {
                 try {
                     Thread.sleep(backoff.toMillis() * attempt);
                 } catch (InterruptedException e) {
@@ -97,6 +106,7 @@ public final class WebhookClient implements EventSink {
                 }
             }
         }
+        unreachable = true;
         log.accept("webhook " + reporter.endpoint() + ": gave up on " + event.name() + " " + event.eventType());
     }
 
