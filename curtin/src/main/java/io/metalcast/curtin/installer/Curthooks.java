@@ -169,7 +169,8 @@ final class Curthooks {
             commands.run(List.of("mount", partition.toString(), mountRoot.toString()));
             return true;
         } catch (Commands.CommandException e) {
-            tried.add(partition.getFileName() + " (mount: " + (e.output().isEmpty() ? e.getMessage() : e.output()) + ")");
+            String why = (e.output().isEmpty() ? e.getMessage() : e.output()).replaceAll("\\s+", " ");
+            tried.add(partition.getFileName() + " (mount: " + why + ")");
             return false;
         }
     }
