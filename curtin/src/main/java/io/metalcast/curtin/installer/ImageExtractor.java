@@ -94,38 +94,42 @@ final class ImageExtractor {
         reader.start();
         long written = 0;
         try (FileChannel out = FileChannel.open(target.path(), StandardOpenOption.WRITE)) {
-            long lastProgress = start;
-            while (true) {
-                Item item = take(full);
-                if (item instanceof Failed f) {
-                    throw new InstallException(Kind.DOWNLOAD, "GET " + source.uri() + " broke after " + fetched.count + " bytes: "
-                            + f.error().getMessage(), f.error());
+            try {
+                long lastProgress = start;
+                while (true) {
+                    Item item = take(full);
+                    if (item instanceof Failed f) {
+                        throw new InstallException(Kind.DOWNLOAD, "GET " + source.uri() + " broke after " + fetched.count + " bytes: "
+                                + f.error().getMessage(), f.error());
+                    }
+                    if (item instanceof End) {
+                        break;
+                    }
+                    Chunk c = (Chunk) item;
+                    if (written + c.length() > target.size()) {
+                        throw new InstallException(Kind.TARGET_TOO_SMALL, "target " + target.path() + " holds " + target.size()
+                                + " bytes, the image is longer");
+                    }
+                    writeFully(out, ByteBuffer.wrap(c.data(), 0, c.length()), written, target);
+                    written += c.length();
+                    free.add(c.data());
+                    long now = System.nanoTime();
+                    if (now - lastProgress >= progressInterval.toNanos()) {
+                        lastProgress = now;
+                        progress.update(written, imageLength, now - start);
+                    }
                 }
-                if (item instanceof End) {
-                    break;
+                String sha256 = HexFormat.of().formatHex(fetched.digest.digest());
+                InstallException mismatch = verify(source, contentLength, fetched.count, sha256);
+                if (mismatch != null) {
+                    throw mismatch;
                 }
-                Chunk c = (Chunk) item;
-                if (written + c.length() > target.size()) {
-                    throw new InstallException(Kind.TARGET_TOO_SMALL, "target " + target.path() + " holds " + target.size()
-                            + " bytes, the image is longer");
-                }
-                writeFully(out, ByteBuffer.wrap(c.data(), 0, c.length()), written, target);
-                written += c.length();
-                free.add(c.data());
-                long now = System.nanoTime();
-                if (now - lastProgress >= progressInterval.toNanos()) {
-                    lastProgress = now;
-                    progress.update(written, imageLength, now - start);
-                }
-            }
-            String sha256 = HexFormat.of().formatHex(fetched.digest.digest());
-            InstallException mismatch = verify(source, contentLength, fetched.count, sha256);
-            if (mismatch != null) {
+                out.force(true);
+                return new Result(fetched.count, written, sha256, System.nanoTime() - start, !source.sha256().isEmpty());
+            } catch (InstallException | IOException e) {
                 wipe(out, Math.min(written, WIPE));
-                throw mismatch;
+                throw e;
             }
-            out.force(true);
-            return new Result(fetched.count, written, sha256, System.nanoTime() - start, !source.sha256().isEmpty());
         } catch (IOException e) {
             throw new InstallException(Kind.WRITE, "writing " + target.path() + " at byte " + written + ": " + e.getMessage(), e);
         } finally {
@@ -150,11 +154,21 @@ final class ImageExtractor {
         return null;
     }
 
-    /** A target holding a corrupt image must not boot it: zero its first MiB (the partition table and boot code). */
-    private static void wipe(FileChannel out, long length) throws IOException {
+    /**
+     * A target holding a partial or corrupt image must not boot it: zero what was written of its first MiB (partition
+     * table and boot code). Best effort: the original failure is what gets reported.
+     */
+    private static void wipe(FileChannel out, long length) {
         if (length > 0) {
-            out.write(ByteBuffer.allocate((int) length), 0);
-            out.force(true);
+            try {
+                ByteBuffer zeros = ByteBuffer.allocate((int) length);
+                while (zeros.hasRemaining()) {
+                    out.write(zeros, zeros.position());
+                }
+                out.force(true);
+            } catch (IOException e) {
+                // the write path is already failing; the caller reports the first error
+            }
         }
     }
 

@@ -172,8 +172,12 @@ class InstallerTest {
     @Test
     void serverClosingMidStreamFails() throws Exception {
         server.cutImageAt = 5 * 1024 * 1024;
-        InstallResult r = install(config(new Source("dd-raw", server.base() + "/image", "", -1), Map.of()), target(IMAGE));
+        Path target = target(IMAGE);
+        Files.write(target, new byte[IMAGE]);
+        Files.write(target, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.WRITE);
+        InstallResult r = install(config(new Source("dd-raw", server.base() + "/image", "", -1), Map.of()), target);
         assertFailed(r, InstallException.Kind.DOWNLOAD, Installer.STAGE_EXTRACT);
+        assertArrayEquals(new byte[1 << 20], Arrays.copyOf(Files.readAllBytes(target), 1 << 20), "a partial image is not left bootable");
     }
 
     @Test
@@ -187,7 +191,6 @@ class InstallerTest {
     @Test
     void targetSmallerThanAnImageOfUnknownSizeFailsWhileWriting() throws Exception {
         InstallResult r = install(config(new Source("dd-raw", server.base() + "/image", "", -1), Map.of()), target(1 << 20));
-        server.cutImageAt = -1;
         assertFailed(r, InstallException.Kind.TARGET_TOO_SMALL, Installer.STAGE_EXTRACT);
     }
 
