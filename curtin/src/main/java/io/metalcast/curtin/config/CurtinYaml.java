@@ -89,7 +89,7 @@ public final class CurtinYaml {
         map(root.getOrDefault("write_files", Map.of()), "write_files").forEach((name, v) -> {
             Map<String, Object> m = map(v, "write_files." + name);
             writeFiles.put(name, new WriteFile(string(m, "path", "write_files." + name), optional(m, "content"),
-                    m.getOrDefault("permissions", "0644").toString()));
+                    permissions(m.getOrDefault("permissions", "0644"))));
         });
         Map<String, Object> install = map(root.getOrDefault("install", Map.of()), "install");
         return new CurtinConfig(sources, reporting, writeFiles, optional(install, "log_file"));
@@ -111,6 +111,11 @@ public final class CurtinYaml {
             throw new IllegalArgumentException(where + "." + key + ": missing (expected: a string)");
         }
         return v.toString();
+    }
+
+    /** An unquoted {@code permissions: 0644} is an octal integer in YAML 1.1 (as PyYAML reads it for curtin): keep it octal. */
+    private static String permissions(Object v) {
+        return v instanceof Number n ? "0" + Long.toOctalString(n.longValue()) : v.toString();
     }
 
     private static String optional(Map<String, Object> m, String key) {

@@ -1,0 +1,280 @@
+package io.metalcast.curtin.installer;
+
+import io.metalcast.curtin.config.CurtinConfig;
+import io.metalcast.curtin.config.CurtinYaml;
+import io.metalcast.curtin.config.Source;
+import io.metalcast.curtin.config.WebhookReporter;
+import io.metalcast.curtin.event.InstallEvent;
+import io.metalcast.curtin.installer.InstallException.Kind;
+import io.metalcast.curtin.reporting.AsyncEventSink;
+import io.metalcast.curtin.reporting.EventSink;
+import io.metalcast.curtin.reporting.WebhookClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The installer run inside the ephemeral environment: fetch the curtin config, choose the target disk, stream the dd
+ * image onto it, write {@code write_files} into its root filesystem, and report each stage as curtin events to the
+ * config's webhooks and as plain lines on stdout (the serial console).
+ */
+public final class Installer {
+    public static final String CMD_INSTALL = "cmd-install";
+    public static final String STAGE_PARTITIONING = "cmd-install/stage-partitioning";
+    public static final String STAGE_EXTRACT = "cmd-install/stage-extract";
+    public static final String STAGE_CURTHOOKS = "cmd-install/stage-curthooks";
+
+    private static final String PREFIX = "metalcast-installer: ";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration REPORTING_DRAIN = Duration.ofSeconds(30);
+
+    private final InstallerOptions options;
+    private final PrintStream console;
+    private final StringBuilder logText = new StringBuilder();
+    private final List<InstallEvent> events = new ArrayList<>();
+    private final Commands commands = new Commands(Duration.ofSeconds(60));
+
+    public Installer(InstallerOptions options, PrintStream console) {
+        this.options = options;
+        this.console = console;
+    }
+
+    public Installer(InstallerOptions options) {
+        this(options, System.out);
+    }
+
+    public static void main(String[] args) {
+        InstallerOptions options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(PREFIX + e.getMessage());
+            System.err.println("usage: Installer --config-url URL [--target DEVICE_OR_FILE] [--mount-root DIR]");
+            System.exit(2);
+            return;
+        }
+        InstallResult result = new Installer(options).run();
+        System.exit(result.success() ? 0 : 1);
+    }
+
+    static InstallerOptions parse(String[] args) {
+        URI config = null;
+        Path target = null;
+        Path mountRoot = InstallerOptions.DEFAULT_MOUNT_ROOT;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + ": missing value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--config-url" -> config = URI.create(v);
+                case "--target" -> target = Path.of(v);
+                case "--mount-root" -> mountRoot = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (expected: --config-url, --target, --mount-root)");
+            }
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("--config-url: missing (expected: the URL of the curtin config)");
+        }
+        return InstallerOptions.of(config, target).withMountRoot(mountRoot);
+    }
+
+    /** Runs the whole install once; never throws for install failures, the result says what happened. */
+    public InstallResult run() {
+        long start = System.nanoTime();
+        log("fetching config " + options.configUrl());
+        CurtinConfig config;
+        try {
+            config = fetchConfig();
+        } catch (InstallException e) {
+            log("FAILED: " + e.getMessage());
+            return new InstallResult(false, e.kind(), CMD_INSTALL, e.getMessage(), null, 0, "", elapsed(start), events);
+        }
+        List<EventSink> sinks = new ArrayList<>();
+        for (Map.Entry<String, WebhookReporter> r : config.reporting().entrySet()) {
+            sinks.add(new WebhookClient(r.getValue(), this::log));
+            log("reporting to " + r.getKey() + " at " + r.getValue().endpoint());
+        }
+        AsyncEventSink reporting = new AsyncEventSink(sinks, this::log);
+        Run run = new Run(config, reporting);
+        try {
+            return run.install(start);
+        } finally {
+            reporting.close(REPORTING_DRAIN);
+        }
+    }
+
+    /** The state of one run, stage by stage. */
+    private final class Run {
+        private final CurtinConfig config;
+        private final EventSink sink;
+        private TargetDisk target;
+        private ImageExtractor.Result extracted;
+
+        Run(CurtinConfig config, EventSink sink) {
+            this.config = config;
+            this.sink = sink;
+        }
+
+        InstallResult install(long start) {
+            emit(CMD_INSTALL, InstallEvent.START, null, "curtin command install", "DEBUG");
+            String stage = STAGE_PARTITIONING;
+            try {
+                emit(stage, InstallEvent.START, null, "configuring storage", "INFO");
+                target = options.target() != null ? chooser().inspect(options.target()) : chooser().choose();
+                String chosen = "target " + target.path() + " (" + Units.bytes(target.size()) + ", "
+                        + (target.blockDevice() ? "block device" : "regular file") + ")";
+                log(chosen);
+                emit(stage, InstallEvent.FINISH, InstallEvent.SUCCESS, "configuring storage: " + chosen, "INFO");
+
+                stage = STAGE_EXTRACT;
+                emit(stage, InstallEvent.START, null, "writing install sources to disk", "INFO");
+                String done = extract();
+                emit(stage, InstallEvent.FINISH, InstallEvent.SUCCESS, "writing install sources to disk: " + done, "INFO");
+
+                stage = STAGE_CURTHOOKS;
+                emit(stage, InstallEvent.START, null, "configuring installed system", "INFO");
+                Curthooks.Outcome hooks = new Curthooks(commands, options.sysRoot(), options.mountRoot(), Installer.this::log)
+                        .run(target, config.writeFiles(), options.attachLoop());
+                log("curthooks " + hooks.result() + ": " + hooks.description());
+                emit(stage, InstallEvent.FINISH, hooks.result(), "configuring installed system: " + hooks.description(), "INFO");
+
+                String summary = "installed " + Units.bytes(extracted.written()) + " on " + target.path() + " in "
+                        + Units.seconds(System.nanoTime() - start);
+                log("SUCCESS: " + summary);
+                emitFinal(InstallEvent.SUCCESS, "curtin command install");
+                return new InstallResult(true, null, null, summary, target.path(), extracted.written(), extracted.sha256(),
+                        elapsed(start), events);
+            } catch (InstallException e) {
+                log("FAILED in " + stage + ": " + e.getMessage());
+                emit(stage, InstallEvent.FINISH, InstallEvent.FAIL, e.getMessage(), "ERROR");
+                emitFinal(InstallEvent.FAIL, "curtin command install failed in " + stage + ": " + e.getMessage());
+                return new InstallResult(false, e.kind(), stage, e.getMessage(), target == null ? null : target.path(),
+                        extracted == null ? 0 : extracted.written(), extracted == null ? "" : extracted.sha256(), elapsed(start),
+                        events);
+            } catch (RuntimeException e) {
+                log("FAILED in " + stage + ": " + e);
+                emit(stage, InstallEvent.FINISH, InstallEvent.FAIL, "internal error: " + e, "ERROR");
+                emitFinal(InstallEvent.FAIL, "curtin command install failed in " + stage + ": internal error: " + e);
+                return new InstallResult(false, Kind.WRITE, stage, "internal error: " + e, target == null ? null : target.path(),
+                        0, "", elapsed(start), events);
+            }
+        }
+
+        private String extract() throws InstallException {
+            Source source = ddSource(config);
+            SourceDecoder decoder = SourceDecoder.forType(source.type()).orElseThrow(() -> new InstallException(Kind.CONFIG,
+                    "source type " + source.type() + " not supported yet (expected: " + SourceDecoder.supported() + ")"));
+            log("extract " + source.type() + " " + source.uri() + " -> " + target.path()
+                    + (source.size() >= 0 ? " (" + Units.bytes(source.size()) + ")" : ""));
+            ImageExtractor extractor = new ImageExtractor(options.progressInterval(), CONNECT_TIMEOUT, READ_TIMEOUT);
+            extracted = extractor.extract(source, decoder, target, (written, expected, nanos) -> {
+                String text = "wrote " + Units.bytes(written) + (expected >= 0 ? " of " + Units.bytes(expected) : "") + " at "
+                        + Units.rate(written, nanos);
+                log("extract " + text);
+                emit(STAGE_EXTRACT, InstallEvent.PROGRESS, null, text, "INFO");
+            });
+            String done = Units.bytes(extracted.written()) + " in " + Units.seconds(extracted.nanos()) + " ("
+                    + Units.rate(extracted.written(), extracted.nanos()) + ") sha256 "
+                    + (extracted.sha256Checked() ? "ok" : extracted.sha256() + " (not checked: none expected)");
+            log("extract " + done);
+            return done;
+        }
+
+        private DiskChooser chooser() {
+            return new DiskChooser(options.sysRoot(), commands);
+        }
+
+        private void emitFinal(String result, String description) {
+            List<InstallEvent.EventFile> files = config.installLogFile().isEmpty() ? List.of()
+                    : List.of(new InstallEvent.EventFile(config.installLogFile(), "base64",
+                            Base64.getEncoder().encodeToString(logSnapshot().getBytes(StandardCharsets.UTF_8))));
+            record(new InstallEvent(CMD_INSTALL, InstallEvent.FINISH, result, description, "curtin", now(), "DEBUG", files));
+        }
+
+        private void emit(String name, String type, String result, String description, String level) {
+            record(new InstallEvent(name, type, result, description, "curtin", now(), level, List.of()));
+        }
+
+        private void record(InstallEvent event) {
+            synchronized (events) {
+                events.add(event);
+            }
+            sink.report(event);
+        }
+    }
+
+    /** The one dd source of the config; curtin allows exactly one and we deploy nothing else. */
+    static Source ddSource(CurtinConfig config) throws InstallException {
+        List<Map.Entry<String, Source>> dd = new ArrayList<>();
+        for (Map.Entry<String, Source> e : config.sources().entrySet()) {
+            if (!e.getValue().type().startsWith("dd-")) {
+                throw new InstallException(Kind.CONFIG, "source " + e.getKey() + ": type " + e.getValue().type()
+                        + " not supported (expected: a dd image, " + SourceDecoder.supported() + ")");
+            }
+            dd.add(e);
+        }
+        if (dd.size() != 1) {
+            throw new InstallException(Kind.CONFIG, "sources: " + dd.size() + " dd sources (expected: exactly 1)");
+        }
+        return dd.get(0).getValue();
+    }
+
+    private CurtinConfig fetchConfig() throws InstallException {
+        try {
+            URLConnection c = options.configUrl().toURL().openConnection();
+            c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            c.setReadTimeout((int) READ_TIMEOUT.toMillis());
+            if (c instanceof HttpURLConnection http) {
+                http.setRequestProperty("User-Agent", "metalcast-installer");
+                int status = http.getResponseCode();
+                if (status != 200) {
+                    http.disconnect();
+                    throw new InstallException(Kind.CONFIG, "GET " + options.configUrl() + ": HTTP " + status + " (expected: 200)");
+                }
+            }
+            try (InputStream in = c.getInputStream()) {
+                return CurtinYaml.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new InstallException(Kind.CONFIG, "GET " + options.configUrl() + ": " + e, e);
+        } catch (RuntimeException e) {
+            throw new InstallException(Kind.CONFIG, "config " + options.configUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void log(String line) {
+        synchronized (logText) {
+            logText.append(line).append('\n');
+        }
+        console.println(PREFIX + line);
+        console.flush();
+    }
+
+    private String logSnapshot() {
+        synchronized (logText) {
+            return logText.toString();
+        }
+    }
+
+    private static double now() {
+        java.time.Instant t = java.time.Instant.now();
+        return t.getEpochSecond() + t.getNano() / 1e9;
+    }
+
+    private static Duration elapsed(long start) {
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+}
