@@ -45,7 +45,7 @@ public final class Engine implements AutoCloseable {
     private final BootResources resources;
     private final Machines machines;
     private final EngineMetrics metrics;
-    private final Urls urls;
+    private volatile Urls urls;
     private final EngineBootPolicy policy;
     private final ApiServer api;
 
@@ -71,14 +71,15 @@ public final class Engine implements AutoCloseable {
         this.machines = new Machines(db, resources, ephemerals, config.deploy().timeout(), clock);
         this.metrics = new EngineMetrics(registry, resources, machines);
         this.urls = Urls.of(config);
-        this.policy = new EngineBootPolicy(machines, resources, ephemerals, urls, config.advertise(), config.boot().ipxeDir(),
+        this.policy = new EngineBootPolicy(machines, resources, ephemerals, this::urls, config.advertise(), config.boot().ipxeDir(),
                 config.boot().kernelOptions());
-        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, urls, blocking, registry);
+        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry);
     }
 
     /** Starts the API server and the deploy-deadline check. */
     public void start() throws InterruptedException {
         api.start();
+        urls = Urls.of(config, api.localAddress().getPort(), config.http().port());
         scheduler.scheduleWithFixedDelay(() -> blocking.execute(this::expireOverdue), DEADLINE_CHECK_SECONDS, DEADLINE_CHECK_SECONDS,
                 TimeUnit.SECONDS);
         log.info("engine started: data_dir {}, advertise {}, boot URLs {}", config.dataDir().toAbsolutePath(),
@@ -123,8 +124,18 @@ public final class Engine implements AutoCloseable {
         return ephemerals;
     }
 
+    /** The base URLs machines are given; ports as bound once started. */
     public Urls urls() {
         return urls;
+    }
+
+    /**
+     * Tells the engine the port the boot HTTP server actually bound (needed only when {@code http.listen} has port 0),
+     * so that boot scripts and curtin configs name it.
+     */
+    public void httpBound(int port) {
+        Urls u = urls;
+        urls = new Urls(u.api(), u.boot().substring(0, u.boot().lastIndexOf(':') + 1) + port);
     }
 
     public InetSocketAddress apiAddress() {

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Matcher;
@@ -52,14 +53,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Machines machines;
     private final BootResources resources;
     private final EngineMetrics metrics;
-    private final Urls urls;
+    private final Supplier<Urls> urls;
     private final Executor blocking;
     private final PrometheusMeterRegistry registry;
     private final Http http;
     private final MaasJson json;
     private final ObjectMapper mapper;
 
-    ApiHandler(Machines machines, BootResources resources, EngineMetrics metrics, Urls urls, Executor blocking,
+    ApiHandler(Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
                PrometheusMeterRegistry registry, Http http, ObjectMapper mapper) {
         this.machines = machines;
         this.resources = resources;
@@ -247,7 +248,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .orElseThrow(() -> new Rejected(Rejected.Kind.FORBIDDEN, "forbidden: no preseed for this machine and token"));
         DeployableImage image = resources.deployable(m.imageName(), m.arch()).orElseThrow(() -> new Rejected(Rejected.Kind.CONFLICT,
                 "image '" + m.imageName() + "' for " + m.arch() + " is gone"));
-        String yaml = CurtinYaml.render(CurtinConfigs.render(m, image, urls));
+        String yaml = CurtinYaml.render(CurtinConfigs.render(m, image, urls.get()));
         return new Reply(HttpResponseStatus.OK, "application/yaml; charset=utf-8", yaml.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.multipart.DefaultHttpDataFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,13 +39,13 @@ public final class ApiServer implements AutoCloseable {
     private final Machines machines;
     private final BootResources resources;
     private final EngineMetrics metrics;
-    private final Urls urls;
+    private final Supplier<Urls> urls;
     private final Executor blocking;
     private final PrometheusMeterRegistry registry;
     private EventLoopGroup group;
     private Channel channel;
 
-    public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Urls urls, Executor blocking,
+    public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
                      PrometheusMeterRegistry registry) {
         this.bind = Objects.requireNonNull(bind, "bind");
         this.machines = Objects.requireNonNull(machines, "machines");

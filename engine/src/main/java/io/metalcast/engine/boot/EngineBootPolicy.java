@@ -19,6 +19,7 @@ import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +41,12 @@ public final class EngineBootPolicy implements BootPolicy {
     private final Machines machines;
     private final BootResources resources;
     private final EphemeralCatalog ephemerals;
-    private final Urls urls;
+    private final Supplier<Urls> urls;
     private final Inet4Address advertise;
     private final Path ipxeDir;
     private final String kernelOptions;
 
-    public EngineBootPolicy(Machines machines, BootResources resources, EphemeralCatalog ephemerals, Urls urls, Inet4Address advertise,
+    public EngineBootPolicy(Machines machines, BootResources resources, EphemeralCatalog ephemerals, Supplier<Urls> urls, Inet4Address advertise,
                             Path ipxeDir, String kernelOptions) {
         this.machines = machines;
         this.resources = resources;
@@ -60,7 +61,7 @@ public final class EngineBootPolicy implements BootPolicy {
     public Optional<DhcpBoot> dhcpBoot(BootClient client) {
         String bootFile;
         if (client.ipxe()) {
-            bootFile = urls.boot() + "/ipxe.cfg-" + client.mac();
+            bootFile = urls.get().boot() + "/ipxe.cfg-" + client.mac();
         } else if (client.architecture().isEmpty()) {
             return Optional.empty();
         } else {
@@ -68,7 +69,7 @@ public final class EngineBootPolicy implements BootPolicy {
             switch (arch) {
                 case BIOS_X86 -> bootFile = BIOS_LOADER;
                 case UEFI_X86_64, UEFI_X86_64_ALT -> bootFile = UEFI_LOADER;
-                case UEFI_X86_64_HTTP -> bootFile = urls.boot() + "/" + UEFI_LOADER;
+                case UEFI_X86_64_HTTP -> bootFile = urls.get().boot() + "/" + UEFI_LOADER;
                 default -> {
                     return Optional.empty();
                 }
@@ -90,7 +91,7 @@ public final class EngineBootPolicy implements BootPolicy {
             return onDisk(ipxeDir.resolve(path), BINARY);
         }
         if (path.equals("ipxe.cfg")) {
-            return Optional.of(BootContent.Generated.text("#!ipxe\nchain --replace --autofree " + urls.boot() + "/ipxe.cfg-${mac}\n", SCRIPT));
+            return Optional.of(BootContent.Generated.text("#!ipxe\nchain --replace --autofree " + urls.get().boot() + "/ipxe.cfg-${mac}\n", SCRIPT));
         }
         if (path.startsWith("ipxe.cfg-")) {
             MacAddress mac;
@@ -132,7 +133,7 @@ public final class EngineBootPolicy implements BootPolicy {
             log.warn("machine {} has a name not safe for a boot script; refusing its script", m.systemId());
             return Optional.empty();
         }
-        String self = urls.boot() + "/ipxe.cfg-" + mac;
+        String self = urls.get().boot() + "/ipxe.cfg-" + mac;
         if (m.status() == MachineStatus.DEPLOYED) {
             return Optional.of("#!ipxe\necho metalcast: " + m.hostname() + " (" + m.systemId() + ") is Deployed; booting from the local disk\nexit\n");
         }
@@ -164,8 +165,8 @@ public final class EngineBootPolicy implements BootPolicy {
         if (!SAFE.matcher(token).matches()) {
             return Optional.empty();
         }
-        String base = urls.boot() + "/ephemeral/" + eph.get().path() + "/";
-        String preseed = urls.api() + "/MAAS/metadata/latest/by-id/" + m.systemId() + "/" + token + "/?op=get_preseed";
+        String base = urls.get().boot() + "/ephemeral/" + eph.get().path() + "/";
+        String preseed = urls.get().api() + "/MAAS/metadata/latest/by-id/" + m.systemId() + "/" + token + "/?op=get_preseed";
         String options = kernelOptions.isEmpty() ? "" : " " + kernelOptions;
         return Optional.of("#!ipxe\n"
                 + "kernel " + base + EphemeralCatalog.KERNEL + " initrd=" + EphemeralCatalog.INITRD + " nomodeset root=squash:" + base

@@ -14,8 +14,14 @@ public record Urls(String api, String boot) {
         Objects.requireNonNull(boot, "boot");
     }
 
+    /** From the configured ports. */
     public static Urls of(EngineConfig config) {
+        return of(config, config.api().port(), config.http().port());
+    }
+
+    /** With the ports actually bound (a configured port 0 binds a free one). */
+    public static Urls of(EngineConfig config, int apiPort, int httpPort) {
         String host = config.advertise().getHostAddress();
-        return new Urls("http://" + host + ":" + config.api().port(), "http://" + host + ":" + config.http().port());
+        return new Urls("http://" + host + ":" + apiPort, "http://" + host + ":" + httpPort);
     }
 }
