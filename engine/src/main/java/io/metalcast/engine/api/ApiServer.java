@@ -85,7 +85,8 @@ public final class ApiServer implements AutoCloseable {
                     }
                 });
         channel = b.bind(bind).sync().channel();
-        log.info("api listening on {}", channel.localAddress());
+        InetSocketAddress a = (InetSocketAddress) channel.localAddress();
+        log.info("api listening on {}:{}", a.getHostString(), a.getPort());
     }
 
     public synchronized InetSocketAddress localAddress() {

@@ -68,7 +68,9 @@ public record EngineConfig(Path dataDir, Database database, Listener api, Listen
         }
 
         public String jdbcUrl(Path dataDir) {
-            return url.isEmpty() ? "jdbc:h2:file:" + dataDir.resolve("db").resolve("metalcast").toAbsolutePath() : url;
+            // The engine closes the pool itself on shutdown; H2's own shutdown hook would close the database under it.
+            return url.isEmpty() ? "jdbc:h2:file:" + dataDir.resolve("db").resolve("metalcast").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE"
+                    : url;
         }
     }
 

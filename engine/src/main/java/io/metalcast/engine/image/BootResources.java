@@ -224,7 +224,7 @@ public final class BootResources {
         return db.tx(repo::countUploadedCustom);
     }
 
-    private void syncEphemerals() {
+    private synchronized void syncEphemerals() {
         List<EphemeralImage> present = ephemerals.list();
         if (present.isEmpty()) {
             return;

@@ -43,7 +43,7 @@ public final class EngineMetrics {
     }
 
     /** Re-reads the gauges' values from the store. Blocking. */
-    public void refresh() {
+    public synchronized void refresh() {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (Map.Entry<List<String>, Long> e : resources.countUploadedCustom().entrySet()) {
             rows.add(MultiGauge.Row.of(Tags.of("base_image", e.getKey().get(0), "file_type", e.getKey().get(1)), e.getValue()));

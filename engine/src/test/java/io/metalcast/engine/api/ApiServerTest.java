@@ -170,6 +170,19 @@ class ApiServerTest {
         assertEquals(id, JSON.readTree(again.body()).get("id").asLong());
     }
 
+    @Test
+    void uploadAcceptsAChunkedBody() throws Exception {
+        byte[] content = random(9 * 1024 * 1024 + 3);
+        byte[] body = image("custom/chunked", content).body();
+        HttpResponse<String> r = t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/"))
+                .header("Content-Type", new Multipart().contentType())
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build());
+        assertEquals(201, r.statusCode(), r.body());
+        String sha = sha256(content);
+        assertEquals(sha, JSON.readTree(r.body()).get("sets").get("20261127").get("files").get("root-dd.raw").get("sha256").asText());
+        assertEquals(content.length, Files.size(t.engine.config().dataDir().resolve("files").resolve(sha)));
+    }
+
     static Stream<Arguments> rejectedUploads() {
         byte[] c = {1, 2, 3};
         return Stream.of(

@@ -26,7 +26,7 @@ class EngineConfigTest {
         assertEquals(Path.of("./data"), c.dataDir());
         assertEquals("", c.database().url());
         assertTrue(c.database().jdbcUrl(c.dataDir()).startsWith("jdbc:h2:file:"));
-        assertTrue(c.database().jdbcUrl(c.dataDir()).endsWith("db/metalcast"));
+        assertTrue(c.database().jdbcUrl(c.dataDir()).contains("db/metalcast;"));
         assertEquals("0.0.0.0:5240", c.api().listen().getHostString() + ":" + c.api().port());
         assertEquals(5248, c.http().port());
         assertEquals(69, c.tftp().port());
