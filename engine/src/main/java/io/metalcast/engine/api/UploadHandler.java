@@ -109,6 +109,12 @@ final class UploadHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             default -> {
+                if (state == State.ANSWERING && msg instanceof HttpRequest req && isUpload(req)) {
+                    // A second upload pipelined behind one still being stored: refuse rather than interleave.
+                    ReferenceCountUtil.release(msg);
+                    ctx.close();
+                    return;
+                }
                 if (msg instanceof HttpRequest req && isUpload(req)) {
                     start(ctx, req);
                     if (msg instanceof HttpContent content) {
