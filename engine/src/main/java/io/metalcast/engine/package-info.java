@@ -1,2 +1,2 @@
-/** The metalcast engine: entry point, configuration and wiring of the servers. */
+/** The metalcast engine: the launcher and the wiring of store, services, boot policy and API server. */
 package io.metalcast.engine;

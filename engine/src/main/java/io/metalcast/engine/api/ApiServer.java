@@ -1,0 +1,110 @@
+package io.metalcast.engine.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.engine.config.Urls;
+import io.metalcast.engine.image.BootResources;
+import io.metalcast.engine.machine.Machines;
+import io.metalcast.engine.metrics.EngineMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.multipart.DefaultHttpDataFactory;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API server on port 5240: MAAS API 2.0 (machines, boot resources), metadata (preseed, curtin webhook), the status
+ * page and {@code /metrics}. Request bodies are limited to 1 MiB except uploads, which stream to disk.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    static final int MAX_BODY = 1 << 20;
+
+    private final InetSocketAddress bind;
+    private final Machines machines;
+    private final BootResources resources;
+    private final EngineMetrics metrics;
+    private final Supplier<Urls> urls;
+    private final Executor blocking;
+    private final PrometheusMeterRegistry registry;
+    private EventLoopGroup group;
+    private Channel channel;
+
+    public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
+                     PrometheusMeterRegistry registry) {
+        this.bind = Objects.requireNonNull(bind, "bind");
+        this.machines = Objects.requireNonNull(machines, "machines");
+        this.resources = Objects.requireNonNull(resources, "resources");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.urls = Objects.requireNonNull(urls, "urls");
+        this.blocking = Objects.requireNonNull(blocking, "blocking");
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** Binds and starts serving; returns once the socket is bound. */
+    public synchronized void start() throws InterruptedException {
+        if (channel != null) {
+            throw new IllegalStateException("api server already started");
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        Http http = new Http(registry);
+        MaasJson json = new MaasJson(mapper);
+        ApiHandler api = new ApiHandler(machines, resources, metrics, urls, blocking, registry, http, mapper);
+        DefaultHttpDataFactory factory = new DefaultHttpDataFactory(true);
+        factory.setBaseDir(resources.store().tmpDir().toAbsolutePath().toString());
+        factory.setDeleteOnExit(false);
+        group = new NioEventLoopGroup(2, new DefaultThreadFactory("api-io"));
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("codec", new HttpServerCodec(8192, 16384, 65536))
+                                .addLast("continue", new HttpServerExpectContinueHandler())
+                                .addLast("upload", new UploadHandler(resources, metrics, factory, blocking, http, json))
+                                .addLast("aggregate", new HttpObjectAggregator(MAX_BODY))
+                                .addLast("api", api);
+                    }
+                });
+        channel = b.bind(bind).sync().channel();
+        InetSocketAddress a = (InetSocketAddress) channel.localAddress();
+        log.info("api listening on {}:{}", a.getHostString(), a.getPort());
+    }
+
+    public synchronized InetSocketAddress localAddress() {
+        if (channel == null) {
+            throw new IllegalStateException("api server not started");
+        }
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+            channel = null;
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.metalcast.engine.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.engine.image.BootResource;
+import io.metalcast.engine.machine.Machine;
+import io.metalcast.engine.store.BootFileRecord;
+import io.metalcast.engine.store.BootResourceRecord;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Machines and boot resources in the JSON shapes MAAS's API 2.0 uses. */
+final class MaasJson {
+    static final String API = "/MAAS/api/2.0/";
+    private final ObjectMapper mapper;
+
+    MaasJson(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    byte[] write(Object o) {
+        try {
+            return mapper.writeValueAsBytes(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("json: " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> machine(Machine m) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("system_id", m.systemId());
+        j.put("hostname", m.hostname());
+        j.put("fqdn", m.hostname());
+        j.put("status", m.status().code());
+        j.put("status_name", m.status().displayName());
+        j.put("osystem", m.row().osystem());
+        j.put("distro_series", m.row().distroSeries());
+        j.put("architecture", m.row().architecture());
+        Map<String, Object> iface = new LinkedHashMap<>();
+        iface.put("name", "eth0");
+        iface.put("mac_address", m.row().mac());
+        j.put("boot_interface", iface);
+        j.put("interface_set", List.of(iface));
+        j.put("resource_uri", API + "machines/" + m.systemId() + "/");
+        return j;
+    }
+
+    static Map<String, Object> resource(BootResource br, boolean withSets) {
+        BootResourceRecord r = br.resource();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("id", r.id());
+        j.put("type", r.type());
+        j.put("name", r.name());
+        j.put("architecture", r.architecture());
+        j.put("resource_uri", API + "boot-resources/" + r.id() + "/");
+        j.put("subarches", r.architecture().substring(r.architecture().indexOf('/') + 1));
+        j.put("title", r.title());
+        j.put("base_image", r.baseImage());
+        if (withSets) {
+            Map<String, Map<String, Object>> sets = new LinkedHashMap<>();
+            for (BootFileRecord f : br.files()) {
+                Map<String, Object> set = sets.computeIfAbsent(f.version(), v -> {
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("version", v);
+                    s.put("label", r.type().equals(BootResourceRecord.UPLOADED) ? "uploaded" : "stable");
+                    s.put("size", 0L);
+                    s.put("complete", true);
+                    s.put("files", new LinkedHashMap<String, Object>());
+                    return s;
+                });
+                set.put("size", (Long) set.get("size") + f.size());
+                set.put("complete", (Boolean) set.get("complete") && f.complete());
+                Map<String, Object> file = new LinkedHashMap<>();
+                file.put("filename", f.filename());
+                file.put("filetype", f.filetype());
+                file.put("sha256", f.sha256());
+                file.put("size", f.size());
+                file.put("complete", f.complete());
+                @SuppressWarnings("unchecked")
+                Map<String, Object> files = (Map<String, Object>) set.get("files");
+                files.put(f.filename(), file);
+            }
+            j.put("sets", sets);
+        }
+        return j;
+    }
+}

@@ -1,0 +1,63 @@
+package io.metalcast.engine.api;
+
+import io.metalcast.engine.image.BootResource;
+import io.metalcast.engine.machine.Machine;
+import io.metalcast.engine.store.BootFileRecord;
+import io.metalcast.engine.store.EventRecord;
+import java.util.List;
+
+/** The operator's status page: plain HTML, refreshed by the browser every few seconds. */
+final class StatusPage {
+    private StatusPage() {
+    }
+
+    static String render(List<Machine> machines, List<BootResource> resources) {
+        StringBuilder h = new StringBuilder(4096);
+        h.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\">")
+                .append("<title>metalcast</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}")
+                .append("td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#eee}</style></head><body>\n")
+                .append("<h1>metalcast</h1>\n<h2>Machines (").append(machines.size()).append(")</h2>\n<table>\n")
+                .append("<tr><th>Hostname</th><th>System id</th><th>MAC</th><th>State</th><th>Image</th><th>Last event</th></tr>\n");
+        for (Machine m : machines) {
+            h.append("<tr><td>").append(esc(m.hostname())).append("</td><td>").append(esc(m.systemId())).append("</td><td>")
+                    .append(esc(m.row().mac())).append("</td><td>").append(esc(m.status().displayName())).append("</td><td>")
+                    .append(esc(m.imageName())).append("</td><td>").append(m.lastEvent().map(StatusPage::event).orElse(""))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table>\n<h2>Boot resources (").append(resources.size()).append(")</h2>\n<table>\n")
+                .append("<tr><th>Id</th><th>Type</th><th>Name</th><th>Architecture</th><th>Base image</th><th>Newest file</th></tr>\n");
+        for (BootResource r : resources) {
+            String file = "";
+            if (!r.files().isEmpty()) {
+                BootFileRecord f = r.files().get(r.files().size() - 1);
+                file = f.version() + " " + f.filename() + " " + f.size() + " bytes sha256 " + f.sha256().substring(0, 16);
+            }
+            h.append("<tr><td>").append(r.resource().id()).append("</td><td>").append(esc(r.resource().type())).append("</td><td>")
+                    .append(esc(r.resource().name())).append("</td><td>").append(esc(r.resource().architecture())).append("</td><td>")
+                    .append(esc(r.resource().baseImage())).append("</td><td>").append(esc(file)).append("</td></tr>\n");
+        }
+        h.append("</table>\n<p><a href=\"/metrics\">metrics</a></p>\n</body></html>\n");
+        return h.toString();
+    }
+
+    private static String event(EventRecord e) {
+        return esc(e.time().toString() + " " + e.type() + " " + e.name() + (e.result().isEmpty() ? "" : " " + e.result())
+                + (e.description().isEmpty() ? "" : ": " + e.description()));
+    }
+
+    static String esc(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

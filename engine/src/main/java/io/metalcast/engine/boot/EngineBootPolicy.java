@@ -1,0 +1,182 @@
+package io.metalcast.engine.boot;
+
+import io.metalcast.engine.config.Urls;
+import io.metalcast.engine.image.BootResources;
+import io.metalcast.engine.image.DeployableImage;
+import io.metalcast.engine.image.EphemeralCatalog;
+import io.metalcast.engine.image.EphemeralImage;
+import io.metalcast.engine.machine.Machine;
+import io.metalcast.engine.machine.MachineStatus;
+import io.metalcast.engine.machine.Machines;
+import io.metalcast.pxe.boot.BootClient;
+import io.metalcast.pxe.boot.BootContent;
+import io.metalcast.pxe.boot.BootFileRequest;
+import io.metalcast.pxe.boot.BootPolicy;
+import io.metalcast.pxe.boot.ClientArch;
+import io.metalcast.pxe.boot.DhcpBoot;
+import io.metalcast.pxe.boot.MacAddress;
+import java.net.Inet4Address;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The boot policy of the engine: enlists unknown machines, chains every client into iPXE, and hands each machine a
+ * script by its state. Only published content can be opened: the iPXE binaries, the per-machine scripts, ephemeral
+ * images and complete uploaded images. Blocking (database, disk).
+ */
+public final class EngineBootPolicy implements BootPolicy {
+    private static final Logger log = LoggerFactory.getLogger(EngineBootPolicy.class);
+    /** What may be interpolated into an iPXE script (P2): no spaces, quotes, ';', '$', '{' or newlines. */
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:/-]+");
+    private static final String SCRIPT = "text/plain; charset=utf-8";
+    private static final String BINARY = "application/octet-stream";
+    static final String BIOS_LOADER = "undionly.kpxe";
+    static final String UEFI_LOADER = "ipxe.efi";
+
+    private final Machines machines;
+    private final BootResources resources;
+    private final EphemeralCatalog ephemerals;
+    private final Supplier<Urls> urls;
+    private final Inet4Address advertise;
+    private final Path ipxeDir;
+    private final String kernelOptions;
+
+    public EngineBootPolicy(Machines machines, BootResources resources, EphemeralCatalog ephemerals, Supplier<Urls> urls, Inet4Address advertise,
+                            Path ipxeDir, String kernelOptions) {
+        this.machines = machines;
+        this.resources = resources;
+        this.ephemerals = ephemerals;
+        this.urls = urls;
+        this.advertise = advertise;
+        this.ipxeDir = ipxeDir;
+        this.kernelOptions = kernelOptions;
+    }
+
+    @Override
+    public Optional<DhcpBoot> dhcpBoot(BootClient client) {
+        String bootFile;
+        if (client.ipxe()) {
+            bootFile = urls.get().boot() + "/ipxe.cfg-" + client.mac();
+        } else if (client.architecture().isEmpty()) {
+            return Optional.empty();
+        } else {
+            ClientArch arch = client.architecture().get();
+            switch (arch) {
+                case BIOS_X86 -> bootFile = BIOS_LOADER;
+                case UEFI_X86_64, UEFI_X86_64_ALT -> bootFile = UEFI_LOADER;
+                case UEFI_X86_64_HTTP -> bootFile = urls.get().boot() + "/" + UEFI_LOADER;
+                default -> {
+                    return Optional.empty();
+                }
+            }
+        }
+        Machine m = machines.enlist(client.mac(), client.architecture());
+        String hostname = SAFE.matcher(m.hostname()).matches() ? m.hostname() : "";
+        return Optional.of(new DhcpBoot(bootFile, advertise, hostname));
+    }
+
+    @Override
+    public Optional<BootContent> open(BootFileRequest request) {
+        String path = request.path();
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            path = path.substring(0, q);
+        }
+        if (path.equals(BIOS_LOADER) || path.equals(UEFI_LOADER)) {
+            return onDisk(ipxeDir.resolve(path), BINARY);
+        }
+        if (path.equals("ipxe.cfg")) {
+            return Optional.of(BootContent.Generated.text("#!ipxe\nchain --replace --autofree " + urls.get().boot() + "/ipxe.cfg-${mac}\n", SCRIPT));
+        }
+        if (path.startsWith("ipxe.cfg-")) {
+            MacAddress mac;
+            try {
+                mac = MacAddress.parse(path.substring("ipxe.cfg-".length()));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+            return machineScript(mac).map(s -> BootContent.Generated.text(s, SCRIPT));
+        }
+        String[] seg = path.split("/", -1);
+        if (seg.length == 5 && seg[0].equals("ephemeral")) {
+            Optional<EphemeralImage> e = ephemerals.find(seg[1], seg[2], seg[3]);
+            if (e.isEmpty()) {
+                return Optional.empty();
+            }
+            return switch (seg[4]) {
+                case EphemeralCatalog.KERNEL -> onDisk(e.get().kernel(), BINARY);
+                case EphemeralCatalog.INITRD -> onDisk(e.get().initrd(), BINARY);
+                case EphemeralCatalog.SQUASHFS -> onDisk(e.get().squashfs(), BINARY);
+                default -> Optional.empty();
+            };
+        }
+        if (seg.length >= 3 && seg[0].equals("images")) {
+            Optional<Path> p = resources.published(seg[1]);
+            return p.isEmpty() ? Optional.empty() : onDisk(p.get(), BINARY);
+        }
+        return Optional.empty();
+    }
+
+    /** The per-machine script: by state; empty for an unknown MAC (it has not sent a DHCP request through us). */
+    Optional<String> machineScript(MacAddress mac) {
+        Optional<Machine> found = machines.byMac(mac);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Machine m = found.get();
+        if (!SAFE.matcher(m.hostname()).matches() || !SAFE.matcher(m.systemId()).matches()) {
+            log.warn("machine {} has a name not safe for a boot script; refusing its script", m.systemId());
+            return Optional.empty();
+        }
+        String self = urls.get().boot() + "/ipxe.cfg-" + mac;
+        if (m.status() == MachineStatus.DEPLOYED) {
+            return Optional.of("#!ipxe\necho metalcast: " + m.hostname() + " (" + m.systemId() + ") is Deployed; booting from the local disk\nexit\n");
+        }
+        if (m.status() == MachineStatus.DEPLOYING) {
+            Optional<String> s = deployScript(m, mac);
+            if (s.isPresent()) {
+                machines.touch(m.systemId());
+                return s;
+            }
+        }
+        return Optional.of("#!ipxe\n"
+                + "echo metalcast: " + m.hostname() + " (" + m.systemId() + ") is " + m.status().displayName() + "; waiting for a deploy request\n"
+                + "sleep 5 || prompt --timeout 5000 waiting... ||\n"
+                + "chain --replace --autofree " + self + "\n");
+    }
+
+    private Optional<String> deployScript(Machine m, MacAddress mac) {
+        Optional<DeployableImage> image = resources.deployable(m.imageName(), m.arch());
+        if (image.isEmpty()) {
+            log.warn("machine {} is Deploying {} but that image is gone", m.systemId(), m.imageName());
+            return Optional.empty();
+        }
+        Optional<EphemeralImage> eph = ephemerals.find(image.get().baseOs(), m.arch(), image.get().baseRelease());
+        if (eph.isEmpty()) {
+            log.warn("machine {} is Deploying but no ephemeral for {} {}", m.systemId(), image.get().resource().baseImage(), m.arch());
+            return Optional.empty();
+        }
+        String token = m.row().tokenKey();
+        if (!SAFE.matcher(token).matches()) {
+            return Optional.empty();
+        }
+        String base = urls.get().boot() + "/ephemeral/" + eph.get().path() + "/";
+        String preseed = urls.get().api() + "/MAAS/metadata/latest/by-id/" + m.systemId() + "/" + token + "/?op=get_preseed";
+        String options = kernelOptions.isEmpty() ? "" : " " + kernelOptions;
+        return Optional.of("#!ipxe\n"
+                + "kernel " + base + EphemeralCatalog.KERNEL + " initrd=" + EphemeralCatalog.INITRD + " nomodeset root=squash:" + base
+                + EphemeralCatalog.SQUASHFS + " ip=::::" + m.hostname() + ":BOOTIF ip6=off cloud-config-url=" + preseed
+                + " overlayroot=tmpfs" + options + " BOOTIF=01-" + mac.hyphenated() + "\n"
+                + "initrd " + base + EphemeralCatalog.INITRD + "\n"
+                + "boot\n");
+    }
+
+    private static Optional<BootContent> onDisk(Path file, String contentType) {
+        return Files.isRegularFile(file) ? Optional.of(new BootContent.OnDisk(file, contentType)) : Optional.empty();
+    }
+}

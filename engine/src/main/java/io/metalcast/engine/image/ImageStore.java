@@ -1,0 +1,129 @@
+package io.metalcast.engine.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Content-addressed files under {@code data_dir/files/<sha256>}. Writes go to {@code data_dir/tmp/} first, are hashed,
+ * fsynced and renamed atomically, so a name under {@code files/} always holds the complete content. Blocking: call it
+ * on the blocking executor.
+ */
+public final class ImageStore {
+    private static final int BUFFER = 1 << 20;
+    private final Path files;
+    private final Path tmp;
+
+    public ImageStore(Path dataDir) {
+        this.files = dataDir.resolve("files");
+        this.tmp = dataDir.resolve("tmp");
+        try {
+            Files.createDirectories(files);
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("image store: cannot create " + files + " or " + tmp, e);
+        }
+    }
+
+    /** Where uploads in progress are written; on the same file system as the store, so renames are atomic. */
+    public Path tmpDir() {
+        return tmp;
+    }
+
+    /** Streams {@code in} to a temporary file while hashing it, then stores it. */
+    public StoredFile put(InputStream in) throws IOException {
+        Path t = Files.createTempFile(tmp, "upload-", ".part");
+        try {
+            MessageDigest sha = sha256();
+            long size = 0;
+            try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
+                byte[] buf = new byte[BUFFER];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                    size += n;
+                }
+                out.force(true);
+            }
+            return publish(t, new StoredFile(HexFormat.of().formatHex(sha.digest()), size));
+        } finally {
+            Files.deleteIfExists(t);
+        }
+    }
+
+    /**
+     * Stores a file already written somewhere under {@link #tmpDir()} (an upload decoder's temporary file): hashes it,
+     * fsyncs it and moves it into place. The temporary file is gone afterwards.
+     */
+    public StoredFile put(Path tempFile) throws IOException {
+        try {
+            MessageDigest sha = sha256();
+            long size = 0;
+            try (FileChannel ch = FileChannel.open(tempFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+                while (ch.read(buf) > 0 || buf.position() > 0) {
+                    buf.flip();
+                    size += buf.remaining();
+                    sha.update(buf);
+                    buf.clear();
+                }
+                ch.force(true);
+            }
+            return publish(tempFile, new StoredFile(HexFormat.of().formatHex(sha.digest()), size));
+        } finally {
+            Files.deleteIfExists(tempFile);
+        }
+    }
+
+    /** The path a stored file lives at (it may not exist). */
+    public Path path(String sha256) {
+        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("sha256: '" + sha256 + "' (expected: 64 lowercase hex digits)");
+        }
+        return files.resolve(sha256);
+    }
+
+    public boolean contains(String sha256) {
+        return Files.isRegularFile(path(sha256));
+    }
+
+    private StoredFile publish(Path t, StoredFile stored) throws IOException {
+        Path target = path(stored.sha256());
+        if (Files.isRegularFile(target) && Files.size(target) == stored.size()) {
+            return stored; // same content already present: keep one copy
+        }
+        try {
+            Files.move(t, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("image store: " + t + " and " + files + " are not on one file system", e);
+        }
+        try (FileChannel dir = FileChannel.open(files, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException ignored) {
+            // Some file systems refuse to open a directory for fsync; the rename itself is atomic.
+        }
+        return stored;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.metalcast.engine.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** JDBC access to {@code boot_resource} and {@code boot_resource_file}. Stateless; each call takes the connection. */
+public final class BootResourceRepository {
+    private static final String COLUMNS = "id, resource_type, name, architecture, title, base_image, filetype, created";
+
+    public long insert(Connection c, BootResourceRecord r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO boot_resource (resource_type, name, architecture, title, base_image,"
+                + " filetype, created) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
+            ps.setString(1, r.type());
+            ps.setString(2, r.name());
+            ps.setString(3, r.architecture());
+            ps.setString(4, r.title());
+            ps.setString(5, r.baseImage());
+            ps.setString(6, r.filetype());
+            Jdbc.setTime(ps, 7, r.created());
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
+        }
+    }
+
+    public void update(Connection c, BootResourceRecord r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE boot_resource SET title = ?, base_image = ?, filetype = ? WHERE id = ?")) {
+            ps.setString(1, r.title());
+            ps.setString(2, r.baseImage());
+            ps.setString(3, r.filetype());
+            ps.setLong(4, r.id());
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<BootResourceRecord> get(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM boot_resource WHERE id = ?")) {
+            ps.setLong(1, id);
+            return first(ps);
+        }
+    }
+
+    public Optional<BootResourceRecord> find(Connection c, String name, String architecture) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM boot_resource WHERE name = ? AND architecture = ?")) {
+            ps.setString(1, name);
+            ps.setString(2, architecture);
+            return first(ps);
+        }
+    }
+
+    /** Resources of one name whose architecture starts with {@code arch/}. */
+    public List<BootResourceRecord> findByName(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM boot_resource WHERE name = ? ORDER BY id")) {
+            ps.setString(1, name);
+            return all(ps);
+        }
+    }
+
+    public List<BootResourceRecord> list(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM boot_resource ORDER BY id")) {
+            return all(ps);
+        }
+    }
+
+    public void insertFile(Connection c, BootFileRecord f) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO boot_resource_file (resource_id, version, filename, filetype, sha256,"
+                + " size, complete) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, f.resourceId());
+            ps.setString(2, f.version());
+            ps.setString(3, f.filename());
+            ps.setString(4, f.filetype());
+            ps.setString(5, f.sha256());
+            ps.setLong(6, f.size());
+            ps.setBoolean(7, f.complete());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Files of a resource, oldest version first. */
+    public List<BootFileRecord> files(Connection c, long resourceId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, resource_id, version, filename, filetype, sha256, size, complete"
+                + " FROM boot_resource_file WHERE resource_id = ? ORDER BY id")) {
+            ps.setLong(1, resourceId);
+            List<BootFileRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new BootFileRecord(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6).trim(), rs.getLong(7), rs.getBoolean(8)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The sha256 of complete files starting with {@code prefix} (lowercase hex). */
+    public List<String> completeSha256ByPrefix(Connection c, String prefix) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT DISTINCT sha256 FROM boot_resource_file WHERE complete = TRUE AND sha256 LIKE ?")) {
+            ps.setString(1, prefix + "%");
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1).trim());
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Complete uploaded custom files with a base image, counted by (base_image, filetype). */
+    public Map<List<String>, Long> countUploadedCustom(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT r.base_image, f.filetype, COUNT(*) FROM boot_resource r"
+                + " JOIN boot_resource_file f ON f.resource_id = r.id WHERE r.resource_type = 'Uploaded' AND f.complete = TRUE"
+                + " AND r.base_image <> '' GROUP BY r.base_image, f.filetype")) {
+            Map<List<String>, Long> out = new LinkedHashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(List.of(rs.getString(1), rs.getString(2)), rs.getLong(3));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static Optional<BootResourceRecord> first(PreparedStatement ps) throws SQLException {
+        List<BootResourceRecord> l = all(ps);
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+    }
+
+    private static List<BootResourceRecord> all(PreparedStatement ps) throws SQLException {
+        List<BootResourceRecord> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new BootResourceRecord(rs.getLong("id"), rs.getString("resource_type"), rs.getString("name"),
+                        rs.getString("architecture"), rs.getString("title"), rs.getString("base_image"), rs.getString("filetype"),
+                        Jdbc.time(rs, "created")));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,2 @@
+/** The store: connection pool, versioned migrations and plain JDBC repositories. */
+package io.metalcast.engine.store;
