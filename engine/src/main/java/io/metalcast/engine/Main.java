@@ -2,6 +2,7 @@ package io.metalcast.engine;
 
 import io.metalcast.engine.config.ConfigException;
 import io.metalcast.engine.config.EngineConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -34,12 +35,23 @@ public final class Main {
             return;
         }
         Engine engine = new Engine(config);
+        BootServers[] servers = new BootServers[1];
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (servers[0] != null) {
+                servers[0].close();
+            }
             engine.close();
             stopped.countDown();
         }, "metalcast-shutdown"));
-        engine.start();
+        try {
+            engine.start();
+            servers[0] = BootServers.start(engine);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("metalcast: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         stopped.await();
     }
 
