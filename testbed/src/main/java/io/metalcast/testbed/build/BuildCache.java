@@ -56,7 +56,12 @@ final class BuildCache {
                 Files.createDirectories(tmp);
                 long start = System.nanoTime();
                 BuildScripts.log(name + ": building into " + tmp);
-                build.into(tmp);
+                try {
+                    build.into(tmp);
+                } catch (IOException | InterruptedException | RuntimeException | Error e) {
+                    deleteRecursively(tmp);
+                    throw e;
+                }
                 Files.writeString(tmp.resolve(DONE), "complete\n", StandardCharsets.UTF_8);
                 deleteRecursively(done);
                 Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
