@@ -1,0 +1,57 @@
+package io.metalcast.testbed.build;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Builds, once per cache key, a small raw disk image that stands in for a customer's custom image: MBR, partition 1
+ * bootable FAT with syslinux (kernel and initramfs of the given ephemeral), partition 2 ext4 labelled
+ * {@code metalcast-root} with a busybox root that looks like Ubuntu 22.04 to the installer ({@code /etc/os-release},
+ * {@code /usr/bin/cloud-init}, {@code /usr/sbin/netplan}, {@code /curtin/}, {@code /etc/hostname} = {@code unnamed}).
+ * Booted, it prints {@code METALCAST-DEPLOYED <hostname>} on the serial console and powers off.
+ */
+public final class SampleImageBuilder {
+    /** The release the image claims to be, as MAAS names a custom image's base: {@code ubuntu/jammy}. */
+    public static final String RELEASE = "ubuntu/jammy";
+
+    static final String IMAGE = "sample.raw";
+    static final String SHA256 = "sample.raw.sha256";
+
+    private SampleImageBuilder() {
+    }
+
+    public static SampleImage build(Path cacheDir, Ephemeral kernelSource) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        for (Path p : List.of(kernelSource.kernel(), kernelSource.initrd())) {
+            if (!Files.isRegularFile(p)) {
+                throw new IOException("kernelSource: " + p + " missing (expected: the output of EphemeralBuilder.build)");
+            }
+        }
+        BuildCache.Hasher key = new BuildCache.Hasher().text("format", "sample-1");
+        for (String name : BuildScripts.RESOURCES) {
+            key.bytes(name, BuildScripts.resource(name));
+        }
+        key.text("kernel-version", kernelSource.kernelVersion())
+                .file("kernel", kernelSource.kernel())
+                .file("busybox", Path.of("/bin/busybox"));
+        Path dir = BuildCache.buildOnce(cacheDir, "sample", key.shortHex(), out -> {
+            try (BuildScripts scripts = BuildScripts.extract()) {
+                Path image = out.resolve(IMAGE);
+                scripts.run("sample-image", "sample-image.sh", List.of(kernelSource.kernel().toString(),
+                        kernelSource.initrd().toString(), scripts.dir().toString(), image.toString()));
+                long hashStart = System.nanoTime();
+                String sha = BuildCache.sha256(image);
+                Files.writeString(out.resolve(SHA256), sha + "  " + IMAGE + "\n", StandardCharsets.UTF_8);
+                BuildScripts.log("step sha256: done in " + BuildScripts.seconds(hashStart));
+            }
+        });
+        Path image = dir.resolve(IMAGE);
+        String sha = Files.readString(dir.resolve(SHA256), StandardCharsets.UTF_8).split("\\s+")[0];
+        SampleImage sample = new SampleImage(image, Files.size(image), sha, RELEASE);
+        BuildScripts.log("sample: ready in " + BuildScripts.seconds(start) + ": " + sample);
+        return sample;
+    }
+}

@@ -1,0 +1,57 @@
+# rootfs.sh JDK INSTALLERDIR RESDIR KVER OUT COMP: the ephemeral root as a squashfs: busybox, a jlink'd Java runtime with
+# the glibc it needs, the installer jars, /sbin/init.
+. "$(dirname "$0")/common.sh"
+jdk=$1 installer=$2 res=$3 kver=$4 out=$5 comp=$6
+stage=$(mktemp -d "${TMPDIR:-/tmp}/rootfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{proc,sys,dev,run,tmp,root,etc,mnt,target,lib/modules,media/root-ro,media/root-rw,opt/metalcast/installer}
+chmod 1777 "$stage/tmp"
+chmod 0700 "$stage/root"
+install_busybox "$stage"
+make_nodes "$stage"
+
+jars=$(ls "$installer"/*.jar 2>/dev/null || true)
+[ -n "$jars" ] || die "rootfs: no jars in $installer"
+cp $jars "$stage/opt/metalcast/installer/"
+
+base=java.base,java.net.http,java.logging,java.xml
+found=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release base $jars 2>/dev/null | tail -n1 || true)
+case "$found" in
+  java.*|jdk.*) mods=$(echo "$base,$found" | tr , '\n' | sort -u | paste -sd, -) ;;
+  *) log "rootfs: jdeps gave no module list, using $base"; mods=$base ;;
+esac
+log "rootfs: jlink $mods"
+"$jdk/bin/jlink" --add-modules "$mods" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
+  --generate-cds-archive --output "$stage/opt/metalcast/jre" >&2
+# The archive for uncompressed oops is only used with heaps over 32 GB.
+rm -f "$stage/opt/metalcast/jre/lib/server/classes_nocoops.jsa"
+ln -s /opt/metalcast/jre/bin/java "$stage/usr/bin/java"
+
+# glibc and whatever else the runtime links against, at the paths the loader expects.
+libs=$(find "$stage/opt/metalcast/jre" -type f \( -name '*.so' -o -perm -u+x \) -exec sh -c 'ldd "$1" 2>/dev/null || true' _ {} \; \
+  | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' | sort -u)
+for l in $libs; do
+  case "$l" in "$stage"/*) continue ;; esac
+  mkdir -p "$stage$(dirname "$l")"
+  cp -L "$l" "$stage$l"
+done
+log "rootfs: host libraries: $(echo $libs | tr ' ' ',')"
+
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
+printf '127.0.0.1 localhost\n::1 localhost\n' > "$stage/etc/hosts"
+printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$stage/etc/nsswitch.conf"
+: > "$stage/etc/resolv.conf"
+echo metalcast-ephemeral > "$stage/etc/hostname"
+printf 'ID=metalcast-ephemeral\nNAME="metalcast ephemeral"\nPRETTY_NAME="metalcast ephemeral environment (kernel %s)"\n' "$kver" > "$stage/etc/os-release"
+rm -f "$stage/sbin/init"
+install -m 0755 "$res/rootfs/init" "$stage/sbin/init"
+
+case "$comp" in
+  xz) opts="-comp xz -Xbcj x86" ;;
+  zstd) opts="-comp zstd -Xcompression-level 19" ;;
+  gzip) opts="-comp gzip" ;;
+  *) die "rootfs: compression $comp (expected: xz, zstd or gzip)" ;;
+esac
+mksquashfs "$stage" "$out" $opts -noappend -all-root -no-progress -quiet >&2
+log "rootfs: $(du -sm "$stage" | cut -f1) MiB unpacked, squashfs ($comp) $(($(stat -c %s "$out") / 1048576)) MiB"
