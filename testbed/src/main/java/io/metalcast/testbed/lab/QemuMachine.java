@@ -1,0 +1,78 @@
+package io.metalcast.testbed.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One virtual machine of the lab: SeaBIOS with the iPXE ROM of Debian's ipxe-qemu on a virtio-net NIC (boot order 1),
+ * and a virtio-blk disk (boot order 2), its serial console written to a file. TCG unless KVM is asked for: a
+ * {@code /dev/kvm} can be present and still fail (nested virtualisation), and CI has none.
+ * Stopped by PID on close.
+ */
+public final class QemuMachine implements AutoCloseable {
+    private final String name;
+    private final String mac;
+    private final Path dir;
+    private final SerialConsole console;
+    private final boolean kvm;
+    private Process process;
+
+    private QemuMachine(String name, String mac, Path dir, boolean kvm) {
+        this.name = name;
+        this.mac = mac;
+        this.dir = dir;
+        this.kvm = kvm;
+        this.console = new SerialConsole(dir.resolve("console.log"));
+    }
+
+
+    /** Creates the machine's empty disk (sparse qcow2) in {@code dir}; does not start it. */
+    public static QemuMachine create(String name, String mac, Path dir, long diskBytes, boolean kvm)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve("console.log"));
+        Processes.run("qemu-img", "create", "-q", "-f", "qcow2", dir.resolve("disk.qcow2").toString(), String.valueOf(diskBytes));
+        return new QemuMachine(name, mac, dir, kvm);
+    }
+
+    /** Powers the machine on, inside the lab's namespace, on the given tap. */
+    public void start(LabNetwork network, String tap) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                "qemu-system-x86_64", "-name", name,
+                "-machine", "q35,accel=" + (kvm ? "kvm" : "tcg"), "-cpu", kvm ? "host" : "max", "-m", "1024", "-smp", "1",
+                "-display", "none", "-monitor", "none", "-vga", "none",
+                "-serial", "file:" + console.file(),
+                "-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",bootindex=1",
+                "-drive", "file=" + dir.resolve("disk.qcow2") + ",if=none,id=d0,format=qcow2,cache=unsafe,discard=unmap",
+                "-device", "virtio-blk-pci,drive=d0,bootindex=2"));
+        process = new ProcessBuilder(network.exec(cmd))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("qemu.log").toFile())
+                .start();
+    }
+
+    public SerialConsole console() {
+        return console;
+    }
+
+    public boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    public String mac() {
+        return mac;
+    }
+
+    public boolean kvm() {
+        return kvm;
+    }
+
+    @Override
+    public void close() {
+        Processes.stop(process, 2000);
+    }
+}
