@@ -34,12 +34,10 @@ public final class BootServers implements AutoCloseable {
             servers.http.start();
             servers.started.add(servers.http);
             engine.httpBound(servers.http.localAddress().getPort());
-            log.info("boot http listening on {}", servers.http.localAddress());
 
             servers.tftp = new TftpServer(config.tftp().listen(), engine.bootPolicy(), engine.blocking(), engine.registry());
             servers.tftp.start();
             servers.started.add(servers.tftp);
-            log.info("tftp listening on {}", servers.tftp.localAddress());
 
             EngineConfig.Dhcp dhcp = config.dhcp();
             if (!dhcp.enabled()) {
