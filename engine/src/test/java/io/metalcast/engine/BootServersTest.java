@@ -29,7 +29,9 @@ class BootServersTest {
             loader[i] = (byte) (i * 31);
         }
         Files.write(ipxe.resolve("undionly.kpxe"), loader);
-        Files.write(ipxe.resolve("ipxe.efi"), new byte[] {4, 5, 6});
+        // As Debian ships it: /usr/lib/ipxe/ipxe.efi is a symlink to /boot/ipxe.efi.
+        Path efi = Files.write(Files.createDirectories(dir.resolve("boot")).resolve("ipxe.efi"), new byte[] {4, 5, 6});
+        Files.createSymbolicLink(ipxe.resolve("ipxe.efi"), efi);
         EngineConfig config = EngineConfig.parse("data_dir: '" + dir.resolve("data") + "'\n"
                 + "api: {listen: 127.0.0.1:0}\nhttp: {listen: 127.0.0.1:0}\ntftp: {listen: 127.0.0.1:0}\n"
                 + "boot: {ipxe_dir: '" + ipxe + "'}\n");
@@ -51,6 +53,11 @@ class BootServersTest {
                 assertArrayEquals(loader, got.toByteArray());
 
                 HttpClient http = HttpClient.newHttpClient();
+                HttpResponse<byte[]> uefiLoader = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + httpPort + "/ipxe.efi")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, uefiLoader.statusCode(), "a loader linked out of ipxe_dir is served by its real path");
+                assertArrayEquals(new byte[] {4, 5, 6}, uefiLoader.body());
+
                 HttpResponse<String> script = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ipxe.cfg")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, script.statusCode());

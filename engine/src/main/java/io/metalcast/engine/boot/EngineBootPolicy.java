@@ -16,6 +16,7 @@ import io.metalcast.pxe.boot.ClientArch;
 import io.metalcast.pxe.boot.DhcpBoot;
 import io.metalcast.pxe.boot.MacAddress;
 import java.net.Inet4Address;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -88,7 +89,7 @@ public final class EngineBootPolicy implements BootPolicy {
             path = path.substring(0, q);
         }
         if (path.equals(BIOS_LOADER) || path.equals(UEFI_LOADER)) {
-            return onDisk(ipxeDir.resolve(path), BINARY);
+            return loader(ipxeDir.resolve(path));
         }
         if (path.equals("ipxe.cfg")) {
             return Optional.of(BootContent.Generated.text("#!ipxe\nchain --replace --autofree " + urls.get().boot() + "/ipxe.cfg-${mac}\n", SCRIPT));
@@ -174,6 +175,19 @@ public final class EngineBootPolicy implements BootPolicy {
                 + " overlayroot=tmpfs" + options + " BOOTIF=01-" + mac.hyphenated() + "\n"
                 + "initrd " + base + EphemeralCatalog.INITRD + "\n"
                 + "boot\n");
+    }
+
+    /**
+     * A loader from the operator's {@code boot.ipxe_dir}, published by its real path: distributions link them elsewhere
+     * (Debian's {@code /usr/lib/ipxe/ipxe.efi} points into {@code /boot}), and the servers refuse symlinks that leave
+     * their directory.
+     */
+    private static Optional<BootContent> loader(Path file) {
+        try {
+            return onDisk(file.toRealPath(), BINARY);
+        } catch (IOException missing) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<BootContent> onDisk(Path file, String contentType) {
