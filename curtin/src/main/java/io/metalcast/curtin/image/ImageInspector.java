@@ -360,7 +360,10 @@ public final class ImageInspector {
     }
 
     static String describe(Compression c, Container k) {
-        if (k == Container.EMPTY || k == Container.UNKNOWN) {
+        if (k == Container.UNKNOWN) {
+            return k.description();
+        }
+        if (k == Container.EMPTY) {
             return article(k.description());
         }
         return (c == Compression.NONE ? "an uncompressed " : article(name(c)) + "-compressed ") + k.description();
@@ -462,7 +465,8 @@ public final class ImageInspector {
                     bytes = sb.append(')').toString();
                 }
                 String what = compression == Compression.NONE ? describe(compression, container)
-                        : article(name(compression)) + " stream holding " + article(container.description());
+                        : article(name(compression)) + " stream holding " + describe(Compression.NONE, container)
+                                .replace("an uncompressed ", "");
                 findings.add(Finding.error(Finding.Kind.UNRECOGNISED_CONTENT, "filetype " + declared.uploadName()
                         + " declares " + describe(expectedCompression(declared), expectedContainer(declared))
                         + ", but the content is " + what + bytes + ": " + advice(compression, container)));

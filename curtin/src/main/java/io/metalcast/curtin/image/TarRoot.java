@@ -22,6 +22,8 @@ final class TarRoot implements RootFs {
     private final Map<String, String> hardlinks = new HashMap<>();
     private final Set<String> files = new HashSet<>();
     private final Set<String> dirs = new HashSet<>();
+    private final LongSet allFiles = new LongSet();
+    private final LongSet allDirs = new LongSet();
     private final Map<String, byte[]> contents = new HashMap<>();
     private boolean looksLikeRoot;
 
@@ -50,6 +52,14 @@ final class TarRoot implements RootFs {
         if (e.isSymbolicLink()) {
             symlinks.put(path, e.getLinkName());
             return false;
+        }
+        if (e.isDirectory()) {
+            allDirs.add(hash(path));
+        } else if (e.isFile() || e.isLink()) {
+            allFiles.add(hash(e.isLink() ? normalise(e.getLinkName()) : path));
+            if (e.isLink()) {
+                allFiles.add(hash(path));
+            }
         }
         if (!interesting(path)) {
             return false;
@@ -131,12 +141,64 @@ final class TarRoot implements RootFs {
 
     @Override
     public boolean isFile(String path) {
-        return canonical(path).map(files::contains).orElse(false);
+        return canonical(path).map(p -> files.contains(p) || allFiles.contains(hash(p))).orElse(false);
     }
 
     @Override
     public boolean isDir(String path) {
-        return canonical(path).map(dirs::contains).orElse(false);
+        return canonical(path).map(p -> p.equals("/") || dirs.contains(p) || allDirs.contains(hash(p))).orElse(false);
+    }
+
+    /** 64-bit FNV-1a of the path: every file and directory is remembered as one long, not as a string. */
+    private static long hash(String path) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < path.length(); i++) {
+            h ^= path.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h == 0 ? 1 : h;
+    }
+
+    /** An open-addressing set of non-zero longs. */
+    private static final class LongSet {
+        private long[] slots = new long[1024];
+        private int size;
+
+        void add(long v) {
+            if (size * 2 >= slots.length) {
+                long[] old = slots;
+                slots = new long[old.length * 2];
+                size = 0;
+                for (long o : old) {
+                    if (o != 0) {
+                        add(o);
+                    }
+                }
+            }
+            int mask = slots.length - 1;
+            for (int i = (int) (v ^ (v >>> 32)) & mask; ; i = (i + 1) & mask) {
+                if (slots[i] == v) {
+                    return;
+                }
+                if (slots[i] == 0) {
+                    slots[i] = v;
+                    size++;
+                    return;
+                }
+            }
+        }
+
+        boolean contains(long v) {
+            int mask = slots.length - 1;
+            for (int i = (int) (v ^ (v >>> 32)) & mask; ; i = (i + 1) & mask) {
+                if (slots[i] == v) {
+                    return true;
+                }
+                if (slots[i] == 0) {
+                    return false;
+                }
+            }
+        }
     }
 
     @Override
