@@ -1,2 +1,2 @@
-/** Image formats: upload filetypes, their stored names and curtin source types. */
+/** Image formats (upload filetypes, stored names, curtin source types, compressions) and upload/initramfs inspection. */
 package io.metalcast.curtin.image;
