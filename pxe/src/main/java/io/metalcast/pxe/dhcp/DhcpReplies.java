@@ -19,6 +19,13 @@ public final class DhcpReplies {
     static final byte OPTION_CLIENT_ARCH = 93;
     static final byte OPTION_IPXE_ENCAP = (byte) 175;
     static final byte IPXE_NO_PXEDHCP = (byte) 176;
+    static final byte OPTION_VENDOR_SPECIFIC = 43;
+    /**
+     * PXE vendor options (PXE 2.1, option 43): sub-option 6 PXE_DISCOVERY_CONTROL with bit 3 set, "a boot file is in
+     * this offer: download it, no boot server discovery", then END. Without it UEFI firmware (EDK2/OVMF) takes the offer
+     * for a BINL one and asks port 4011 instead of fetching the boot file.
+     */
+    static final byte[] PXE_USE_BOOT_FILE = {6, 1, 8, (byte) 255};
     private static final Inet4Address ZERO = Ipv4.fromInt(0);
     private static final Inet4Address BROADCAST = Ipv4.fromInt(-1);
 
@@ -138,6 +145,9 @@ public final class DhcpReplies {
             p.setOptionAsString(DHCPConstants.DHO_VENDOR_CLASS_IDENTIFIER, "HTTPClient");
         } else if (request.pxe()) {
             p.setOptionAsString(DHCPConstants.DHO_VENDOR_CLASS_IDENTIFIER, "PXEClient");
+            if (!request.ipxe()) {
+                p.setOptionRaw(OPTION_VENDOR_SPECIFIC, PXE_USE_BOOT_FILE);
+            }
         }
         if (request.ipxe()) {
             // iPXE encapsulated options: no-pxedhcp = 1, so iPXE does not wait for a proxyDHCP answer.

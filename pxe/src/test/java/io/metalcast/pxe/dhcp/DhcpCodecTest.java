@@ -226,6 +226,7 @@ class DhcpCodecTest {
         Map<Integer, byte[]> o = Packets.options(reply);
         assertArrayEquals(new byte[] {(byte) 176, 1, 1}, o.get(175));
         assertEquals("PXEClient", Packets.text(o.get(60)));
+        assertNull(o.get(43), "iPXE needs no PXE discovery control");
         assertEquals("10.0.0.1", Packets.text(o.get(66)));
         assertEquals("node-1", Packets.text(o.get(12)));
         assertEquals("http://10.0.0.1:5248/ipxe.cfg", Packets.fileField(reply));
@@ -241,6 +242,7 @@ class DhcpCodecTest {
         assertEquals("lpxelinux.0", Packets.fileField(reply));
         assertEquals(ip("10.0.0.2"), Packets.addressAt(reply, 20));
         assertEquals("PXEClient", Packets.text(o.get(60)));
+        assertArrayEquals(new byte[] {6, 1, 8, (byte) 255}, o.get(43), "PXE discovery control: use the offered boot file");
         assertNull(o.get(175));
         assertNull(o.get(12), "empty hostname is not sent");
         assertNull(o.get(67));

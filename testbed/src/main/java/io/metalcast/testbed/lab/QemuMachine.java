@@ -13,6 +13,17 @@ import java.util.List;
  * Stopped by PID on close.
  */
 public final class QemuMachine implements AutoCloseable {
+    /** How the machine's firmware network-boots. */
+    public enum Firmware {
+        /** SeaBIOS; the NIC's option ROM is Debian's iPXE, which asks DHCP as an iPXE client. */
+        BIOS_IPXE_ROM,
+        /** OVMF with the NIC's option ROM off: UEFI's own PXE (arch 7), which must be handed ipxe.efi over TFTP. */
+        UEFI_FIRMWARE_PXE
+    }
+
+    static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
+    static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
+
     private final String name;
     private final String mac;
     private final Path dir;
@@ -40,15 +51,28 @@ public final class QemuMachine implements AutoCloseable {
 
     /** Powers the machine on, inside the lab's namespace, on the given tap. */
     public void start(LabNetwork network, String tap) throws IOException {
+        start(network, tap, Firmware.BIOS_IPXE_ROM);
+    }
+
+    /** Powers the machine on with the given firmware. */
+    public void start(LabNetwork network, String tap, Firmware firmware) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 "qemu-system-x86_64", "-name", name,
                 "-machine", "q35,accel=" + (kvm ? "kvm" : "tcg"), "-cpu", kvm ? "host" : "max", "-m", "1024", "-smp", "1",
                 "-display", "none", "-monitor", "none", "-vga", "none",
                 "-serial", "file:" + console.file(),
                 "-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
-                "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",bootindex=1",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",bootindex=1"
+                        + (firmware == Firmware.UEFI_FIRMWARE_PXE ? ",romfile=" : ""),
                 "-drive", "file=" + dir.resolve("disk.qcow2") + ",if=none,id=d0,format=qcow2,cache=unsafe,discard=unmap",
                 "-device", "virtio-blk-pci,drive=d0,bootindex=2"));
+        if (firmware == Firmware.UEFI_FIRMWARE_PXE) {
+            // OVMF ignores -boot n: the NIC's bootindex decides. Each machine gets its own copy of the variable store.
+            Path vars = dir.resolve("OVMF_VARS.fd");
+            Files.copy(OVMF_VARS, vars, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            cmd.addAll(List.of("-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+                    "-drive", "if=pflash,format=raw,file=" + vars));
+        }
         process = new ProcessBuilder(network.exec(cmd))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("qemu.log").toFile())

@@ -107,6 +107,11 @@ public final class SerialConsole {
 
     /** The last lines of the console, for failure messages. */
     public synchronized String tail(int count) {
+        try {
+            poll();
+        } catch (IOException e) {
+            // show what was read before
+        }
         StringBuilder sb = new StringBuilder("--- last console lines of " + file + " ---\n");
         lines.subList(Math.max(0, lines.size() - count), lines.size()).forEach(l -> sb.append(l.text()).append('\n'));
         if (partial.length() > 0) {
