@@ -196,7 +196,8 @@ class ApiServerTest {
                         "base_image: 'debian/bookworm' (expected: <os>/<series> with os one of centos, ol, rhel, ubuntu)"),
                 Arguments.of(image("custom/x", c).field("base_image", "jammy"),
                         "base_image: 'jammy' (expected: <os>/<series> with os one of centos, ol, rhel, ubuntu)"),
-                Arguments.of(image("custom/x", c).field("filetype", "ddgz"), "filetype: 'ddgz' (expected: ddraw; other filetypes come later)"),
+                Arguments.of(image("custom/x", c).field("filetype", "zip"),
+                        "filetype: 'zip' (expected: one of tgz, tbz, txz, ddtgz, ddtar, ddtbz, ddtxz, ddbz2, ddgz, ddxz, ddraw, ddzst)"),
                 Arguments.of(new Multipart().field("name", "custom/x").field("architecture", "amd64/generic").field("base_image", "ubuntu/jammy")
                         .content(c), "filetype: 'tgz' (expected: ddraw; other filetypes come later)"),
                 Arguments.of(image("custom/x", c).field("filetype", "iso"),
