@@ -86,7 +86,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @FunctionalInterface
     private interface Work {
-        Reply run(FullHttpRequest req) throws Exception;
+        /** {@code user} is the key's username on key routes, else null. */
+        Reply run(FullHttpRequest req, String user) throws Exception;
     }
 
     @Override
@@ -120,10 +121,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             blocking.execute(() -> {
                 Reply reply;
                 try {
-                    if (needsKey) {
-                        auth.check(copy.headers());
-                    }
-                    reply = route.work().run(copy);
+                    String user = needsKey ? auth.check(copy.headers()) : null;
+                    reply = route.work().run(copy, user);
                 } catch (Rejected e) {
                     reply = Reply.text(HttpResponseStatus.valueOf(e.kind().status()), e.getMessage());
                 } catch (Exception e) {
@@ -151,58 +150,58 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String op = first(uri.parameters(), "op");
         Matcher m;
         if (path.equals("/")) {
-            return get("status_page", method, r -> statusPage());
+            return get("status_page", method, (r, u) -> statusPage());
         }
         if (path.equals("/metrics") || path.equals("/MAAS/metrics")) {
-            return get("metrics", method, r -> metrics());
+            return get("metrics", method, (r, u) -> metrics());
         }
         if (DESCRIBE.matcher(path).matches()) {
-            return get("describe", method, this::describe);
+            return get("describe", method, (r, u) -> describe(r));
         }
         if (VERSION.matcher(path).matches()) {
-            return get("version", method, r -> Reply.json(HttpResponseStatus.OK, json.write(Map.of("capabilities", List.of(),
+            return get("version", method, (r, u) -> Reply.json(HttpResponseStatus.OK, json.write(Map.of("capabilities", List.of(),
                     "version", "metalcast", "subversion", ""))));
         }
         if (USERS.matcher(path).matches()) {
             if (!"whoami".equals(op)) {
-                return new Route("users", r -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + (op == null ? "" : op)
+                return new Route("users", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + (op == null ? "" : op)
                         + "' (expected: whoami)"));
             }
-            return get("whoami", method, this::whoami);
+            return get("whoami", method, (r, u) -> whoami(u));
         }
         if (MACHINES.matcher(path).matches()) {
-            return get("machines", method, r -> Reply.json(HttpResponseStatus.OK,
+            return get("machines", method, (r, u) -> Reply.json(HttpResponseStatus.OK,
                     json.write(machines.list().stream().map(MaasJson::machine).toList())));
         }
         if ((m = MACHINE.matcher(path)).matches()) {
             String id = m.group(1);
             if (method.equals(HttpMethod.GET)) {
-                return new Route("machine", r -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.machine(machine(id)))));
+                return new Route("machine", (r, u) -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.machine(machine(id)))));
             }
             if (method.equals(HttpMethod.POST)) {
                 if (!"deploy".equals(op)) {
-                    return new Route("machine_op", r -> Reply.text(HttpResponseStatus.BAD_REQUEST,
+                    return new Route("machine_op", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST,
                             "op: '" + (op == null ? "" : op) + "' (expected: deploy)"));
                 }
-                return new Route("machine_deploy", r -> deploy(id, r));
+                return new Route("machine_deploy", (r, u) -> deploy(id, r));
             }
             return notAllowed("machine", "GET, POST");
         }
         if (RESOURCES.matcher(path).matches()) {
             if (method.equals(HttpMethod.POST) && op == null) {
-                return new Route("upload", this::createSmall);
+                return new Route("upload", (r, u) -> createSmall(r));
             }
             if (method.equals(HttpMethod.POST)) {
-                return new Route("boot_resources_op", r -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + op
+                return new Route("boot_resources_op", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + op
                         + "' (expected: none, to create a boot resource; image import comes later)"));
             }
             String type = Optional.ofNullable(first(uri.parameters(), "type")).orElse("all");
-            return get("boot_resources", method, r -> listResources(type));
+            return get("boot_resources", method, (r, u) -> listResources(type));
         }
         if ((m = RESOURCE.matcher(path)).matches()) {
             long id = Long.parseLong(m.group(1));
             if (method.equals(HttpMethod.DELETE)) {
-                return new Route("boot_resource_delete", r -> {
+                return new Route("boot_resource_delete", (r, u) -> {
                     resources.delete(id);
                     metrics.refresh();
                     return Reply.empty(HttpResponseStatus.NO_CONTENT);
@@ -211,7 +210,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
                 return notAllowed("boot_resource", "GET, DELETE");
             }
-            return get("boot_resource", method, r -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.resource(resources.get(id)
+            return get("boot_resource", method, (r, u) -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.resource(resources.get(id)
                     .orElseThrow(() -> new Rejected(Rejected.Kind.NOT_FOUND, "boot resource: " + id + " (expected: a known id)")), true))));
         }
         if (UploadHandler.UPLOAD.matcher(path).matches()) {
@@ -221,19 +220,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             String id = m.group(1);
             String token = m.group(2);
             if (!"get_preseed".equals(op)) {
-                return new Route("preseed", r -> Reply.text(HttpResponseStatus.NOT_FOUND, "op: '" + (op == null ? "" : op)
+                return new Route("preseed", (r, u) -> Reply.text(HttpResponseStatus.NOT_FOUND, "op: '" + (op == null ? "" : op)
                         + "' (expected: get_preseed)"));
             }
-            return get("preseed", method, r -> preseed(id, token));
+            return get("preseed", method, (r, u) -> preseed(id, token));
         }
         if ((m = STATUS.matcher(path)).matches()) {
             String id = m.group(1);
             if (!method.equals(HttpMethod.POST)) {
                 return notAllowed("webhook", "POST");
             }
-            return new Route("webhook", r -> webhook(id, r));
+            return new Route("webhook", (r, u) -> webhook(id, r));
         }
-        return new Route("unknown", r -> Reply.text(HttpResponseStatus.NOT_FOUND, "not found: " + path));
+        return new Route("unknown", (r, u) -> Reply.text(HttpResponseStatus.NOT_FOUND, "not found: " + path));
     }
 
     private static Route get(String name, HttpMethod method, Work work) {
@@ -244,7 +243,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static Route notAllowed(String name, String allow) {
-        return new Route(name, r -> new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+        return new Route(name, (r, u) -> new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
                 ("method not allowed (expected: " + allow + ")\n").getBytes(StandardCharsets.UTF_8), Map.of("Allow", allow)));
     }
 
@@ -270,8 +269,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new Reply(HttpResponseStatus.OK, "application/json", json.write(Describe.render(base)), Map.of());
     }
 
-    private Reply whoami(FullHttpRequest req) {
-        String user = auth.check(req.headers());
+    private Reply whoami(String user) {
         Map<String, Object> j = new java.util.LinkedHashMap<>();
         j.put("username", user);
         j.put("email", "");
