@@ -1,6 +1,8 @@
 package io.metalcast.engine;
 
 import io.metalcast.engine.api.ApiServer;
+import io.metalcast.engine.auth.ApiKey;
+import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.boot.EngineBootPolicy;
 import io.metalcast.engine.config.EngineConfig;
 import io.metalcast.engine.config.Urls;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final long DEADLINE_CHECK_SECONDS = 10;
+    /** The operator's API key under {@code data_dir} (mode 0600), created at the first start. */
+    public static final String OPERATOR_KEY_FILE = "apikey";
 
     private final EngineConfig config;
     private final PrometheusMeterRegistry registry;
@@ -48,6 +52,8 @@ public final class Engine implements AutoCloseable {
     private volatile Urls urls;
     private final EngineBootPolicy policy;
     private final ApiServer api;
+    private final ApiKeys keys;
+    private final ApiKey operatorKey;
 
     public Engine(EngineConfig config) {
         this(config, Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -68,12 +74,18 @@ public final class Engine implements AutoCloseable {
         this.images = new ImageStore(config.dataDir());
         this.ephemerals = new EphemeralCatalog(config.dataDir());
         this.resources = new BootResources(db, images, ephemerals, clock);
+        int uploads = resources.recover();
+        if (uploads > 0) {
+            log.info("{} chunked upload(s) in progress kept; clients may finish them", uploads);
+        }
+        this.keys = new ApiKeys(db, clock);
+        this.operatorKey = keys.operatorKey(config.dataDir().resolve(OPERATOR_KEY_FILE));
         this.machines = new Machines(db, resources, ephemerals, config.deploy().timeout(), clock);
         this.metrics = new EngineMetrics(registry, resources, machines);
         this.urls = Urls.of(config);
         this.policy = new EngineBootPolicy(machines, resources, ephemerals, this::urls, config.advertise(), config.boot().ipxeDir(),
                 config.boot().kernelOptions());
-        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry);
+        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys);
     }
 
     /** Starts the API server and the deploy-deadline check. */
@@ -118,6 +130,15 @@ public final class Engine implements AutoCloseable {
 
     public BootResources resources() {
         return resources;
+    }
+
+    public ApiKeys apiKeys() {
+        return keys;
+    }
+
+    /** The operator's key, also in {@code data_dir/apikey}. */
+    public ApiKey operatorKey() {
+        return operatorKey;
     }
 
     public EphemeralCatalog ephemerals() {

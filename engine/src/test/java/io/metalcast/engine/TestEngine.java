@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.UUID;
 
 /** A real engine in a temporary data directory, its API on a free loopback port. */
 public final class TestEngine implements AutoCloseable {
@@ -46,13 +47,24 @@ public final class TestEngine implements AutoCloseable {
         Files.writeString(dir.resolve("squashfs"), "squashfs");
     }
 
+    /** A GET signed with the operator's key (as every API call needs). */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(api() + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return send(HttpRequest.newBuilder(URI.create(api() + path)).GET().build());
     }
 
+    /** Sends the request signed with the operator's key, timestamped by the engine's clock, with a fresh nonce. */
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        HttpRequest signed = HttpRequest.newBuilder(request, (k, v) -> true).header("Authorization", authorization()).build();
+        return unsigned(signed);
+    }
+
+    public HttpResponse<String> unsigned(HttpRequest request) throws IOException, InterruptedException {
         return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** A fresh Authorization header for the operator's key. */
+    public String authorization() {
+        return engine.operatorKey().authorization(clock.instant().getEpochSecond(), UUID.randomUUID().toString().replace("-", ""));
     }
 
     @Override

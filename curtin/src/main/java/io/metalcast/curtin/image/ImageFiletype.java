@@ -18,7 +18,9 @@ public enum ImageFiletype {
     DDBZ2("ddbz2", "root-dd.bz2", "dd-bz2"),
     DDGZ("ddgz", "root-dd.gz", "dd-gz"),
     DDXZ("ddxz", "root-dd.xz", "dd-xz"),
-    DDRAW("ddraw", "root-dd.raw", "dd-raw");
+    DDRAW("ddraw", "root-dd.raw", "dd-raw"),
+    /** Ours, not MAAS's: a raw disk image compressed with zstd. */
+    DDZST("ddzst", "root-dd.zst", "dd-zst");
 
     private final String uploadName;
     private final String storedName;

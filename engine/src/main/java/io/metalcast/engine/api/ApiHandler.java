@@ -49,6 +49,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final Pattern RESOURCE = Pattern.compile("/MAAS/api/2\\.0/boot-resources/([0-9]{1,18})/?");
     static final Pattern PRESEED = Pattern.compile("/MAAS/metadata/latest/by-id/([a-z0-9]{1,16})/([A-Za-z0-9]{1,64})/?");
     static final Pattern STATUS = Pattern.compile("/MAAS/metadata/status/([a-z0-9]{1,16})/?");
+    static final Pattern USERS = Pattern.compile("/MAAS/api/2\\.0/users/?");
+    static final Pattern DESCRIBE = Pattern.compile("/MAAS/api/2\\.0/describe/?");
+    static final Pattern VERSION = Pattern.compile("/MAAS/api/2\\.0/version/?");
 
     private final Machines machines;
     private final BootResources resources;
@@ -59,9 +62,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Http http;
     private final MaasJson json;
     private final ObjectMapper mapper;
+    private final Authenticator auth;
+    private final Creates creates;
 
     ApiHandler(Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
-               PrometheusMeterRegistry registry, Http http, ObjectMapper mapper) {
+               PrometheusMeterRegistry registry, Http http, ObjectMapper mapper, Authenticator auth, Creates creates) {
         this.machines = machines;
         this.resources = resources;
         this.metrics = metrics;
@@ -71,6 +76,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.http = http;
         this.mapper = mapper;
         this.json = new MaasJson(mapper);
+        this.auth = auth;
+        this.creates = creates;
     }
 
     /** A matched route: its metric name and the work that answers it (run on the blocking executor). */
@@ -79,7 +86,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @FunctionalInterface
     private interface Work {
-        Reply run(FullHttpRequest req) throws Exception;
+        /** {@code user} is the key's username on key routes, else null. */
+        Reply run(FullHttpRequest req, String user) throws Exception;
     }
 
     @Override
@@ -102,6 +110,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         Route route = route(req.method(), uri);
+        boolean needsKey = Authenticator.needsKey(uri.path());
         FullHttpRequest copy = req.retainedDuplicate();
         ctx.channel().config().setAutoRead(false);
         Runnable resume = () -> {
@@ -112,7 +121,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             blocking.execute(() -> {
                 Reply reply;
                 try {
-                    reply = route.work().run(copy);
+                    String user = needsKey ? auth.check(copy.headers()) : null;
+                    reply = route.work().run(copy, user);
                 } catch (Rejected e) {
                     reply = Reply.text(HttpResponseStatus.valueOf(e.kind().status()), e.getMessage());
                 } catch (Exception e) {
@@ -140,55 +150,89 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String op = first(uri.parameters(), "op");
         Matcher m;
         if (path.equals("/")) {
-            return get("status_page", method, r -> statusPage());
+            return get("status_page", method, (r, u) -> statusPage());
         }
         if (path.equals("/metrics") || path.equals("/MAAS/metrics")) {
-            return get("metrics", method, r -> metrics());
+            return get("metrics", method, (r, u) -> metrics());
+        }
+        if (DESCRIBE.matcher(path).matches()) {
+            return get("describe", method, (r, u) -> describe(r));
+        }
+        if (VERSION.matcher(path).matches()) {
+            return get("version", method, (r, u) -> Reply.json(HttpResponseStatus.OK, json.write(Map.of("capabilities", List.of(),
+                    "version", "metalcast", "subversion", ""))));
+        }
+        if (USERS.matcher(path).matches()) {
+            if (!"whoami".equals(op)) {
+                return new Route("users", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + (op == null ? "" : op)
+                        + "' (expected: whoami)"));
+            }
+            return get("whoami", method, (r, u) -> whoami(u));
         }
         if (MACHINES.matcher(path).matches()) {
-            return get("machines", method, r -> Reply.json(HttpResponseStatus.OK,
+            return get("machines", method, (r, u) -> Reply.json(HttpResponseStatus.OK,
                     json.write(machines.list().stream().map(MaasJson::machine).toList())));
         }
         if ((m = MACHINE.matcher(path)).matches()) {
             String id = m.group(1);
             if (method.equals(HttpMethod.GET)) {
-                return new Route("machine", r -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.machine(machine(id)))));
+                return new Route("machine", (r, u) -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.machine(machine(id)))));
             }
             if (method.equals(HttpMethod.POST)) {
                 if (!"deploy".equals(op)) {
-                    return new Route("machine_op", r -> Reply.text(HttpResponseStatus.BAD_REQUEST,
+                    return new Route("machine_op", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST,
                             "op: '" + (op == null ? "" : op) + "' (expected: deploy)"));
                 }
-                return new Route("machine_deploy", r -> deploy(id, r));
+                return new Route("machine_deploy", (r, u) -> deploy(id, r));
             }
             return notAllowed("machine", "GET, POST");
         }
         if (RESOURCES.matcher(path).matches()) {
+            if (method.equals(HttpMethod.POST) && op == null) {
+                return new Route("upload", (r, u) -> createSmall(r));
+            }
+            if (method.equals(HttpMethod.POST)) {
+                return new Route("boot_resources_op", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + op
+                        + "' (expected: none, to create a boot resource; image import comes later)"));
+            }
             String type = Optional.ofNullable(first(uri.parameters(), "type")).orElse("all");
-            return get("boot_resources", method, r -> listResources(type));
+            return get("boot_resources", method, (r, u) -> listResources(type));
         }
         if ((m = RESOURCE.matcher(path)).matches()) {
             long id = Long.parseLong(m.group(1));
-            return get("boot_resource", method, r -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.resource(resources.get(id)
+            if (method.equals(HttpMethod.DELETE)) {
+                return new Route("boot_resource_delete", (r, u) -> {
+                    resources.delete(id);
+                    metrics.refresh();
+                    return Reply.empty(HttpResponseStatus.NO_CONTENT);
+                });
+            }
+            if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+                return notAllowed("boot_resource", "GET, DELETE");
+            }
+            return get("boot_resource", method, (r, u) -> Reply.json(HttpResponseStatus.OK, json.write(MaasJson.resource(resources.get(id)
                     .orElseThrow(() -> new Rejected(Rejected.Kind.NOT_FOUND, "boot resource: " + id + " (expected: a known id)")), true))));
+        }
+        if (UploadHandler.UPLOAD.matcher(path).matches()) {
+            return notAllowed("upload_chunk", "PUT");
         }
         if ((m = PRESEED.matcher(path)).matches()) {
             String id = m.group(1);
             String token = m.group(2);
             if (!"get_preseed".equals(op)) {
-                return new Route("preseed", r -> Reply.text(HttpResponseStatus.NOT_FOUND, "op: '" + (op == null ? "" : op)
+                return new Route("preseed", (r, u) -> Reply.text(HttpResponseStatus.NOT_FOUND, "op: '" + (op == null ? "" : op)
                         + "' (expected: get_preseed)"));
             }
-            return get("preseed", method, r -> preseed(id, token));
+            return get("preseed", method, (r, u) -> preseed(id, token));
         }
         if ((m = STATUS.matcher(path)).matches()) {
             String id = m.group(1);
             if (!method.equals(HttpMethod.POST)) {
                 return notAllowed("webhook", "POST");
             }
-            return new Route("webhook", r -> webhook(id, r));
+            return new Route("webhook", (r, u) -> webhook(id, r));
         }
-        return new Route("unknown", r -> Reply.text(HttpResponseStatus.NOT_FOUND, "not found: " + path));
+        return new Route("unknown", (r, u) -> Reply.text(HttpResponseStatus.NOT_FOUND, "not found: " + path));
     }
 
     private static Route get(String name, HttpMethod method, Work work) {
@@ -199,7 +243,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static Route notAllowed(String name, String allow) {
-        return new Route(name, r -> new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+        return new Route(name, (r, u) -> new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
                 ("method not allowed (expected: " + allow + ")\n").getBytes(StandardCharsets.UTF_8), Map.of("Allow", allow)));
     }
 
@@ -214,7 +258,54 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private Reply statusPage() {
         return new Reply(HttpResponseStatus.OK, "text/html; charset=utf-8",
-                StatusPage.render(machines.list(), resources.list()).getBytes(StandardCharsets.UTF_8), Map.of());
+                StatusPage.render(machines.list(), resources.list(), resources.countUploadedCustom(), machines.countDeployedCustom())
+                        .getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    private Reply describe(FullHttpRequest req) {
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        String base = host == null || !host.matches("[A-Za-z0-9.:\\[\\]-]{1,255}") ? urls.get().api() : "http://" + host;
+        // The maas CLI's login refuses any other Content-Type than exactly application/json.
+        return new Reply(HttpResponseStatus.OK, "application/json", json.write(Describe.render(base)), Map.of());
+    }
+
+    private Reply whoami(String user) {
+        Map<String, Object> j = new java.util.LinkedHashMap<>();
+        j.put("username", user);
+        j.put("email", "");
+        j.put("is_superuser", true);
+        j.put("is_local", true);
+        j.put("resource_uri", MaasJson.API + "users/" + user + "/");
+        return Reply.json(HttpResponseStatus.OK, json.write(j));
+    }
+
+    /** A create whose body fits the aggregation limit (the maas CLI's form without content, small images). */
+    private Reply createSmall(FullHttpRequest req) throws java.io.IOException {
+        String type = Optional.ofNullable(req.headers().get(HttpHeaderNames.CONTENT_TYPE)).orElse("");
+        if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+            metrics.upload("rejected");
+            throw new Rejected(Rejected.Kind.INVALID, "Content-Type: '" + type
+                    + "' (expected: multipart/form-data with the form fields and a content part)");
+        }
+        Map<String, byte[]> parts;
+        try {
+            parts = Forms.parts(req);
+        } catch (Forms.BadForm e) {
+            metrics.upload("rejected");
+            throw new Rejected(Rejected.Kind.INVALID, e.getMessage());
+        }
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        parts.forEach((k, v) -> {
+            if (!k.equals("content")) {
+                fields.put(k, new String(v, StandardCharsets.UTF_8));
+            }
+        });
+        java.nio.file.Path content = null;
+        if (parts.containsKey("content")) {
+            content = java.nio.file.Files.createTempFile(resources.store().tmpDir(), "upload-", ".part");
+            java.nio.file.Files.write(content, parts.get("content"));
+        }
+        return creates.create(fields, content);
     }
 
     private Reply metrics() {

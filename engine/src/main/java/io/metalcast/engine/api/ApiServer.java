@@ -1,6 +1,7 @@
 package io.metalcast.engine.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.machine.Machines;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The API server on port 5240: MAAS API 2.0 (machines, boot resources), metadata (preseed, curtin webhook), the status
- * page and {@code /metrics}. Request bodies are limited to 1 MiB except uploads, which stream to disk.
+ * page and {@code /metrics}. Request bodies are limited to 1 MiB except uploads (a big create, the chunks of a chunked
+ * upload), which stream to disk. Every {@code /MAAS/api/2.0/} request but {@code describe/} and {@code version/} needs a
+ * MAAS-signed API key ({@link Authenticator}).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -42,11 +45,12 @@ public final class ApiServer implements AutoCloseable {
     private final Supplier<Urls> urls;
     private final Executor blocking;
     private final PrometheusMeterRegistry registry;
+    private final ApiKeys keys;
     private EventLoopGroup group;
     private Channel channel;
 
     public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
-                     PrometheusMeterRegistry registry) {
+                     PrometheusMeterRegistry registry, ApiKeys keys) {
         this.bind = Objects.requireNonNull(bind, "bind");
         this.machines = Objects.requireNonNull(machines, "machines");
         this.resources = Objects.requireNonNull(resources, "resources");
@@ -54,6 +58,7 @@ public final class ApiServer implements AutoCloseable {
         this.urls = Objects.requireNonNull(urls, "urls");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.keys = Objects.requireNonNull(keys, "keys");
     }
 
     /** Binds and starts serving; returns once the socket is bound. */
@@ -64,7 +69,9 @@ public final class ApiServer implements AutoCloseable {
         ObjectMapper mapper = new ObjectMapper();
         Http http = new Http(registry);
         MaasJson json = new MaasJson(mapper);
-        ApiHandler api = new ApiHandler(machines, resources, metrics, urls, blocking, registry, http, mapper);
+        Authenticator auth = new Authenticator(keys);
+        Creates creates = new Creates(resources, metrics, json);
+        ApiHandler api = new ApiHandler(machines, resources, metrics, urls, blocking, registry, http, mapper, auth, creates);
         DefaultHttpDataFactory factory = new DefaultHttpDataFactory(true);
         factory.setBaseDir(resources.store().tmpDir().toAbsolutePath().toString());
         factory.setDeleteOnExit(false);
@@ -79,7 +86,7 @@ public final class ApiServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("codec", new HttpServerCodec(8192, 16384, 65536))
                                 .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("upload", new UploadHandler(resources, metrics, factory, blocking, http, json))
+                                .addLast("upload", new UploadHandler(resources, metrics, factory, blocking, http, creates, auth))
                                 .addLast("aggregate", new HttpObjectAggregator(MAX_BODY))
                                 .addLast("api", api);
                     }

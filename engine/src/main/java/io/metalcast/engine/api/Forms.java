@@ -30,6 +30,13 @@ final class Forms {
 
     static Map<String, String> parse(FullHttpRequest req) throws BadForm {
         Map<String, String> out = new LinkedHashMap<>();
+        parts(req).forEach((k, v) -> out.put(k, new String(v, StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /** Each field's bytes (first occurrence wins); base64 parts decoded. */
+    static Map<String, byte[]> parts(FullHttpRequest req) throws BadForm {
+        Map<String, byte[]> out = new LinkedHashMap<>();
         String type = Optional.ofNullable(req.headers().get(HttpHeaderNames.CONTENT_TYPE)).orElse("").trim();
         String lower = type.toLowerCase(Locale.ROOT);
         byte[] body = new byte[req.content().readableBytes()];
@@ -39,7 +46,7 @@ final class Forms {
         }
         if (lower.startsWith("application/x-www-form-urlencoded")) {
             new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8, false)
-                    .parameters().forEach((k, v) -> out.put(k, v.get(0)));
+                    .parameters().forEach((k, v) -> out.put(k, v.get(0).getBytes(StandardCharsets.UTF_8)));
             return out;
         }
         if (lower.startsWith("multipart/form-data")) {
@@ -64,7 +71,7 @@ final class Forms {
         return Optional.empty();
     }
 
-    private static void multipart(byte[] body, String boundary, Map<String, String> out) throws BadForm {
+    private static void multipart(byte[] body, String boundary, Map<String, byte[]> out) throws BadForm {
         // ISO-8859-1 maps bytes 1:1 to chars, so offsets stay byte offsets.
         String text = new String(body, StandardCharsets.ISO_8859_1);
         String delimiter = "--" + boundary;
@@ -108,7 +115,7 @@ final class Forms {
                 }
             }
             if (name != null) {
-                out.putIfAbsent(name, new String(value, StandardCharsets.UTF_8));
+                out.putIfAbsent(name, value);
             }
             pos = next + 2;
         }

@@ -2,6 +2,7 @@ package io.metalcast.engine.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.engine.image.BootResource;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.store.BootFileRecord;
@@ -59,6 +60,7 @@ final class MaasJson {
         j.put("base_image", r.baseImage());
         if (withSets) {
             Map<String, Map<String, Object>> sets = new LinkedHashMap<>();
+            Map<String, long[]> totals = new LinkedHashMap<>();
             for (BootFileRecord f : br.files()) {
                 Map<String, Object> set = sets.computeIfAbsent(f.version(), v -> {
                     Map<String, Object> s = new LinkedHashMap<>();
@@ -66,17 +68,29 @@ final class MaasJson {
                     s.put("label", r.type().equals(BootResourceRecord.UPLOADED) ? "uploaded" : "stable");
                     s.put("size", 0L);
                     s.put("complete", true);
+                    s.put("progress", 0.0);
                     s.put("files", new LinkedHashMap<String, Object>());
                     return s;
                 });
-                set.put("size", (Long) set.get("size") + f.size());
+                long received = br.receivedOf(f);
+                long[] t = totals.computeIfAbsent(f.version(), v -> new long[2]);
+                t[0] += f.size();
+                t[1] += received;
+                set.put("size", t[0]);
                 set.put("complete", (Boolean) set.get("complete") && f.complete());
+                set.put("progress", percent(t[1], t[0]));
                 Map<String, Object> file = new LinkedHashMap<>();
                 file.put("filename", f.filename());
-                file.put("filetype", f.filetype());
+                // MAAS names the file type by its stored name (root-dd.raw), not by the upload filetype (ddraw).
+                file.put("filetype", ImageFiletype.ofUploadName(f.filetype()).map(ImageFiletype::storedName).orElse(f.filetype()));
                 file.put("sha256", f.sha256());
                 file.put("size", f.size());
                 file.put("complete", f.complete());
+                file.put("progress", percent(received, f.size()));
+                if (!f.complete()) {
+                    file.put("upload_uri", API + "boot-resources/" + r.id() + "/upload/" + f.id() + "/");
+                    file.put("uploaded_size", received);
+                }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> files = (Map<String, Object>) set.get("files");
                 files.put(f.filename(), file);
@@ -84,5 +98,10 @@ final class MaasJson {
             j.put("sets", sets);
         }
         return j;
+    }
+
+    /** Progress as MAAS shows it: a percentage, 100.0 when complete. */
+    private static double percent(long received, long size) {
+        return size <= 0 ? 0.0 : Math.round(1000.0 * received / size) / 10.0;
     }
 }

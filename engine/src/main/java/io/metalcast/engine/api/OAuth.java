@@ -6,8 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads an {@code Authorization: OAuth ...} header (PLAINTEXT, as MAAS clients and curtin send it). */
-record OAuth(String consumerKey, String token, String signature) {
+/**
+ * Reads an {@code Authorization: OAuth ...} header (PLAINTEXT, as MAAS clients and curtin send it). {@code nonce} and
+ * {@code timestamp} are null when absent.
+ */
+record OAuth(String consumerKey, String token, String signature, String nonce, String timestamp) {
 
     /** The credentials in the header, or empty when the header is absent, not OAuth, or lacks a field. */
     static Optional<OAuth> parse(String header) {
@@ -43,11 +46,16 @@ record OAuth(String consumerKey, String token, String signature) {
         if (!"PLAINTEXT".equals(method) || consumer == null || token == null || signature == null) {
             return Optional.empty();
         }
-        return Optional.of(new OAuth(consumer, token, signature));
+        return Optional.of(new OAuth(consumer, token, signature, params.get("oauth_nonce"), params.get("oauth_timestamp")));
+    }
+
+    /** The parameters {@link io.metalcast.engine.auth.ApiKeys#authenticate} checks. */
+    io.metalcast.engine.auth.ApiKeys.Signed signed() {
+        return new io.metalcast.engine.auth.ApiKeys.Signed(consumerKey, token, signature, nonce, timestamp);
     }
 
     @Override
     public String toString() {
-        return "OAuth[consumerKey=" + consumerKey + ", token=" + token + ", signature=***]";
+        return "OAuth[consumerKey=" + consumerKey + ", token=" + token + ", signature=***, nonce=" + nonce + ", timestamp=" + timestamp + "]";
     }
 }

@@ -5,13 +5,14 @@ import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.EventRecord;
 import java.util.List;
+import java.util.Map;
 
 /** The operator's status page: plain HTML, refreshed by the browser every few seconds. */
 final class StatusPage {
     private StatusPage() {
     }
 
-    static String render(List<Machine> machines, List<BootResource> resources) {
+    static String render(List<Machine> machines, List<BootResource> resources, Map<List<String>, Long> uploaded, long deployed) {
         StringBuilder h = new StringBuilder(4096);
         h.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\">")
                 .append("<title>metalcast</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}")
@@ -30,12 +31,19 @@ final class StatusPage {
             String file = "";
             if (!r.files().isEmpty()) {
                 BootFileRecord f = r.files().get(r.files().size() - 1);
-                file = f.version() + " " + f.filename() + " " + f.size() + " bytes sha256 " + f.sha256().substring(0, 16);
+                file = f.version() + " " + f.filename() + " " + f.size() + " bytes sha256 " + f.sha256().substring(0, 16)
+                        + (f.complete() ? "" : " uploading: " + r.receivedOf(f) + " of " + f.size() + " bytes received");
             }
             h.append("<tr><td>").append(r.resource().id()).append("</td><td>").append(esc(r.resource().type())).append("</td><td>")
                     .append(esc(r.resource().name())).append("</td><td>").append(esc(r.resource().architecture())).append("</td><td>")
                     .append(esc(r.resource().baseImage())).append("</td><td>").append(esc(file)).append("</td></tr>\n");
         }
+        h.append("</table>\n<h2>Static images</h2>\n<table>\n<tr><th>Metric</th><th>base_image</th><th>file_type</th><th>Value</th></tr>\n");
+        for (Map.Entry<List<String>, Long> e : uploaded.entrySet()) {
+            h.append("<tr><td>maas_custom_static_images_uploaded</td><td>").append(esc(e.getKey().get(0))).append("</td><td>")
+                    .append(esc(e.getKey().get(1))).append("</td><td>").append(e.getValue()).append("</td></tr>\n");
+        }
+        h.append("<tr><td>maas_custom_static_images_deployed</td><td></td><td></td><td>").append(deployed).append("</td></tr>\n");
         h.append("</table>\n<p><a href=\"/metrics\">metrics</a></p>\n</body></html>\n");
         return h.toString();
     }

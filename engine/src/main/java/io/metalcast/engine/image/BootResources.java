@@ -6,20 +6,32 @@ import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.BootResourceRecord;
 import io.metalcast.engine.store.BootResourceRepository;
 import io.metalcast.engine.store.Database;
+import io.metalcast.engine.store.StoreException;
+import io.metalcast.engine.store.UploadRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -37,6 +49,10 @@ public final class BootResources {
     private final ImageStore store;
     private final EphemeralCatalog ephemerals;
     private final Clock clock;
+    /** Running sha256 of chunked uploads by file id, valid for the bytes it counts; rebuilt from the partial file if lost. */
+    private final Map<Long, Hash> hashes = new ConcurrentHashMap<>();
+    /** File ids with a chunk being received: one chunk at a time per file. */
+    private final Set<Long> busy = ConcurrentHashMap.newKeySet();
 
     public BootResources(Database db, ImageStore store, EphemeralCatalog ephemerals, Clock clock) {
         this.db = db;
@@ -95,9 +111,6 @@ public final class BootResources {
         String ft = fields.getOrDefault("filetype", "tgz").trim();
         ImageFiletype filetype = ImageFiletype.ofUploadName(ft).orElseThrow(() -> Rejected.invalid("filetype", ft,
                 "one of " + Arrays.stream(ImageFiletype.values()).map(ImageFiletype::uploadName).collect(Collectors.joining(", "))));
-        if (filetype != ImageFiletype.DDRAW) {
-            throw Rejected.invalid("filetype", ft, "ddraw; other filetypes come later");
-        }
         String title = fields.getOrDefault("title", "").trim();
         if (title.length() > 255) {
             throw Rejected.invalid("title", title.substring(0, 40) + "...", "at most 255 characters");
@@ -112,6 +125,9 @@ public final class BootResources {
             size = sizeText.map(Long::parseLong);
         } catch (NumberFormatException e) {
             throw Rejected.invalid("size", sizeText.get(), "a number of bytes");
+        }
+        if (size.isPresent() && size.get() < 1) {
+            throw Rejected.invalid("size", sizeText.get(), "1 or more bytes");
         }
         return new UploadForm(name, arch, title.isEmpty() ? name : title, base, filetype, sha.map(s -> s.toLowerCase()), size);
     }
@@ -132,39 +148,409 @@ public final class BootResources {
             throw new UncheckedIOException("upload: cannot store content: " + e.getMessage(), e);
         }
         if (form.sha256().isPresent() && !form.sha256().get().equals(stored.sha256())) {
+            forgetIfUnreferenced(stored.sha256());
             throw Rejected.invalid("sha256", form.sha256().get(), stored.sha256() + ", the sha256 of the content sent");
         }
         if (form.size().isPresent() && form.size().get() != stored.size()) {
+            forgetIfUnreferenced(stored.sha256());
             throw Rejected.invalid("size", String.valueOf(form.size().get()), stored.size() + ", the size of the content sent");
         }
-        Instant now = clock.instant();
-        return db.tx(c -> {
-            BootResourceRecord r;
-            Optional<BootResourceRecord> existing = repo.find(c, form.name(), form.architecture());
-            if (existing.isPresent()) {
-                if (!existing.get().type().equals(BootResourceRecord.UPLOADED)) {
-                    throw new Rejected(Rejected.Kind.CONFLICT, "name: '" + form.name() + "' (expected: a name not used by a synced image)");
-                }
-                r = new BootResourceRecord(existing.get().id(), BootResourceRecord.UPLOADED, form.name(), form.architecture(), form.title(),
-                        form.baseImage(), form.filetype().uploadName(), existing.get().created());
-                repo.update(c, r);
-            } else {
-                BootResourceRecord fresh = new BootResourceRecord(0, BootResourceRecord.UPLOADED, form.name(), form.architecture(),
-                        form.title(), form.baseImage(), form.filetype().uploadName(), now);
-                r = new BootResourceRecord(repo.insert(c, fresh), fresh.type(), fresh.name(), fresh.architecture(), fresh.title(),
-                        fresh.baseImage(), fresh.filetype(), fresh.created());
-            }
-            List<BootFileRecord> files = repo.files(c, r.id());
-            String day = VERSION.format(now);
-            Set<String> used = files.stream().map(BootFileRecord::version).collect(Collectors.toSet());
-            String version = day;
-            for (int n = 1; used.contains(version); n++) {
-                version = day + "." + n;
-            }
-            repo.insertFile(c, new BootFileRecord(0, r.id(), version, form.filetype().storedName(), form.filetype().uploadName(),
-                    stored.sha256(), stored.size(), true));
-            return new BootResource(r, repo.files(c, r.id()));
+        StoredFile done = stored;
+        BootResource out = db.tx(c -> {
+            long[] ids = record(c, form, done.sha256(), done.size(), true);
+            return view(c, ids[0]);
         });
+        return out;
+    }
+
+    /**
+     * Creates a resource version whose content comes later in chunks ({@link #append}): the form must declare sha256
+     * and size. When a complete file with that sha256 is already stored the new version is complete at once (dedup).
+     *
+     * @throws Rejected INVALID for a missing sha256 or size, or a size other than the one stored for that sha256
+     */
+    public BootResource create(UploadForm form) {
+        String sha = form.sha256().orElseThrow(() -> Rejected.missing("sha256",
+                "the content's sha256 (64 hex) with its size, or the content itself as a part named content"));
+        long size = form.size().orElseThrow(() -> Rejected.missing("size",
+                "the content's size in bytes with its sha256, or the content itself as a part named content"));
+        return db.tx(c -> {
+            List<Long> sizes = repo.completeSizes(c, sha);
+            boolean known = !sizes.isEmpty() && store.contains(sha);
+            if (known && !sizes.contains(size)) {
+                throw Rejected.invalid("size", String.valueOf(size), sizes.get(0) + ", the size already stored for sha256 " + sha);
+            }
+            long[] ids = record(c, form, sha, size, known);
+            if (!known) {
+                String partial = "chunked-" + ids[1] + ".part";
+                try {
+                    Files.deleteIfExists(store.tmpDir().resolve(partial));
+                    Files.createFile(store.tmpDir().resolve(partial));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("upload: cannot create " + partial + ": " + e.getMessage(), e);
+                }
+                repo.insertUpload(c, new UploadRecord(ids[1], partial, 0, clock.instant()));
+            }
+            return view(c, ids[0]);
+        });
+    }
+
+    /** Inserts or updates the resource and adds a new version's file; returns {resource id, file id}. */
+    private long[] record(Connection c, UploadForm form, String sha256, long size, boolean complete) throws SQLException {
+        Instant now = clock.instant();
+        BootResourceRecord r;
+        Optional<BootResourceRecord> existing = repo.find(c, form.name(), form.architecture());
+        if (existing.isPresent()) {
+            if (!existing.get().type().equals(BootResourceRecord.UPLOADED)) {
+                throw new Rejected(Rejected.Kind.CONFLICT, "name: '" + form.name() + "' (expected: a name not used by a synced image)");
+            }
+            r = new BootResourceRecord(existing.get().id(), BootResourceRecord.UPLOADED, form.name(), form.architecture(), form.title(),
+                    form.baseImage(), form.filetype().uploadName(), existing.get().created());
+            repo.update(c, r);
+        } else {
+            BootResourceRecord fresh = new BootResourceRecord(0, BootResourceRecord.UPLOADED, form.name(), form.architecture(),
+                    form.title(), form.baseImage(), form.filetype().uploadName(), now);
+            r = new BootResourceRecord(repo.insert(c, fresh), fresh.type(), fresh.name(), fresh.architecture(), fresh.title(),
+                    fresh.baseImage(), fresh.filetype(), fresh.created());
+        }
+        List<BootFileRecord> files = repo.files(c, r.id());
+        String day = VERSION.format(now);
+        Set<String> used = files.stream().map(BootFileRecord::version).collect(Collectors.toSet());
+        String version = day;
+        for (int n = 1; used.contains(version); n++) {
+            version = day + "." + n;
+        }
+        long fileId = repo.insertFile(c, new BootFileRecord(0, r.id(), version, form.filetype().storedName(), form.filetype().uploadName(),
+                sha256, size, complete));
+        return new long[] {r.id(), fileId};
+    }
+
+    private BootResource view(Connection c, long id) throws SQLException {
+        Optional<BootResourceRecord> r = repo.get(c, id);
+        if (r.isEmpty()) {
+            throw new Rejected(Rejected.Kind.NOT_FOUND, "boot resource: " + id + " (expected: a known id)");
+        }
+        Map<Long, Long> received = new HashMap<>();
+        for (UploadRecord u : repo.uploadsOf(c, id)) {
+            received.put(u.fileId(), u.bytesReceived());
+        }
+        return new BootResource(r.get(), repo.files(c, id), received);
+    }
+
+    /**
+     * Deletes an uploaded resource with all its versions; stored files no other resource references and partial
+     * uploads are removed from disk.
+     *
+     * @throws Rejected NOT_FOUND, or CONFLICT for a synced resource
+     */
+    public void delete(long id) {
+        List<String> partials = new ArrayList<>();
+        List<String> shas = db.tx(c -> {
+            BootResourceRecord r = repo.get(c, id)
+                    .orElseThrow(() -> new Rejected(Rejected.Kind.NOT_FOUND, "boot resource: " + id + " (expected: a known id)"));
+            if (!r.type().equals(BootResourceRecord.UPLOADED)) {
+                throw new Rejected(Rejected.Kind.CONFLICT, "boot resource " + id + " is " + r.type()
+                        + " (expected: an Uploaded resource; synced images are managed by the importer)");
+            }
+            for (UploadRecord u : repo.uploadsOf(c, id)) {
+                partials.add(u.partialName());
+                hashes.remove(u.fileId());
+            }
+            List<String> out = repo.files(c, id).stream().map(BootFileRecord::sha256).distinct().toList();
+            repo.delete(c, id);
+            return out.stream().filter(sha -> {
+                try {
+                    return repo.countBySha256(c, sha) == 0;
+                } catch (SQLException e) {
+                    throw new StoreException("database: " + e.getMessage(), e);
+                }
+            }).toList();
+        });
+        try {
+            for (String p : partials) {
+                Files.deleteIfExists(store.tmpDir().resolve(p));
+            }
+            for (String sha : shas) {
+                store.delete(sha);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("delete: " + e.getMessage(), e);
+        }
+    }
+
+    private void forgetIfUnreferenced(String sha256) {
+        if (db.tx(c -> repo.countBySha256(c, sha256)) == 0) {
+            try {
+                store.delete(sha256);
+            } catch (IOException e) {
+                throw new UncheckedIOException("upload: cannot remove " + sha256 + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** A running sha256 over the first {@code bytes} bytes of a partial upload. */
+    private static final class Hash {
+        final MessageDigest digest;
+        final long bytes;
+
+        Hash(MessageDigest digest, long bytes) {
+            this.digest = digest;
+            this.bytes = bytes;
+        }
+    }
+
+    /**
+     * Starts receiving one chunk of {@code length} bytes for a chunked upload; the chunk is appended in arrival order
+     * (no offsets, as MAAS does). Only one chunk per file at a time.
+     *
+     * @throws Rejected NOT_FOUND (no such resource or file), INVALID (empty chunk, complete file, more than the declared
+     *                  size: the upload is then reset to 0 bytes as MAAS discards it), CONFLICT (another chunk in flight)
+     */
+    public Appender append(long resourceId, long fileId, long length) {
+        if (length <= 0) {
+            throw Rejected.invalid("Content-Length", String.valueOf(length), "a chunk of 1 or more bytes");
+        }
+        BootFileRecord f = db.tx(c -> repo.file(c, fileId)).filter(x -> x.resourceId() == resourceId)
+                .orElseThrow(() -> new Rejected(Rejected.Kind.NOT_FOUND, "upload: boot resource " + resourceId + " file " + fileId
+                        + " (expected: the upload_uri of a file of that resource)"));
+        if (f.complete()) {
+            throw new Rejected(Rejected.Kind.INVALID, "file " + fileId + ": already complete (expected: a file still being uploaded)");
+        }
+        if (!busy.add(fileId)) {
+            throw new Rejected(Rejected.Kind.CONFLICT, "file " + fileId + ": another chunk is being received (expected: chunks one after another)");
+        }
+        try {
+            UploadRecord u = db.tx(c -> repo.upload(c, fileId)).orElseThrow(() -> new Rejected(Rejected.Kind.NOT_FOUND,
+                    "upload: file " + fileId + " has no upload in progress"));
+            if (u.bytesReceived() + length > f.size()) {
+                reset(u);
+                throw Rejected.invalid("Content-Length", String.valueOf(length), "at most " + (f.size() - u.bytesReceived())
+                        + " bytes, the rest of the declared size " + f.size() + "; the upload was discarded, send it again from the start");
+            }
+            Path partial = store.tmpDir().resolve(u.partialName());
+            Hash h = hashes.get(fileId);
+            if (h == null || h.bytes != u.bytesReceived()) {
+                h = rehash(partial, u.bytesReceived());
+            }
+            FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+            try {
+                ch.truncate(u.bytesReceived());
+                ch.position(u.bytesReceived());
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+            return new Appender(f, u, partial, ch, cloneOf(h.digest), length);
+        } catch (IOException e) {
+            busy.remove(fileId);
+            throw new UncheckedIOException("upload: file " + fileId + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            busy.remove(fileId);
+            throw e;
+        }
+    }
+
+    /** One chunk being appended: {@link #write} as bytes arrive, then {@link #finish} or {@link #abort}. */
+    public final class Appender {
+        private final BootFileRecord file;
+        private final UploadRecord upload;
+        private final Path partial;
+        private final FileChannel channel;
+        private final MessageDigest digest;
+        private final long length;
+        private long written;
+        private boolean done;
+
+        private Appender(BootFileRecord file, UploadRecord upload, Path partial, FileChannel channel, MessageDigest digest, long length) {
+            this.file = file;
+            this.upload = upload;
+            this.partial = partial;
+            this.channel = channel;
+            this.digest = digest;
+            this.length = length;
+        }
+
+        /** Appends bytes; more than the chunk's Content-Length is refused (the chunk is then discarded). */
+        public void write(ByteBuffer bytes) throws IOException {
+            if (written + bytes.remaining() > length) {
+                abort();
+                throw Rejected.invalid("Content-Length", String.valueOf(length), "the number of bytes sent in the chunk");
+            }
+            ByteBuffer forHash = bytes.duplicate();
+            while (bytes.hasRemaining()) {
+                written += channel.write(bytes);
+            }
+            digest.update(forHash);
+        }
+
+        /**
+         * Ends the chunk: checks its length, makes it durable and records it. When the declared size is reached the
+         * whole file's sha256 is checked and the file is stored and marked complete.
+         *
+         * @return true when the file is now complete
+         * @throws Rejected INVALID for a short chunk (discarded) or a sha256 mismatch (the upload is discarded)
+         */
+        public boolean finish() {
+            try {
+                if (written != length) {
+                    abort();
+                    throw Rejected.invalid("Content-Length", String.valueOf(length), written + ", the number of bytes sent in the chunk");
+                }
+                long total = upload.bytesReceived() + written;
+                channel.force(false);
+                channel.close();
+                if (total < file.size()) {
+                    int n = db.tx(c -> repo.updateUpload(c, file.id(), total, clock.instant()));
+                    if (n == 0) {
+                        Files.deleteIfExists(partial);
+                        throw new Rejected(Rejected.Kind.NOT_FOUND, "upload: file " + file.id() + " was deleted while receiving");
+                    }
+                    hashes.put(file.id(), new Hash(digest, total));
+                    return false;
+                }
+                hashes.remove(file.id());
+                String sha = HexFormat.of().formatHex(digest.digest());
+                if (!sha.equals(file.sha256())) {
+                    reset(upload);
+                    throw Rejected.invalid("sha256", file.sha256(), sha + ", the sha256 of the " + total
+                            + " bytes received; the upload was discarded, send it again from the start");
+                }
+                try (FileChannel sync = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                    sync.force(true);
+                }
+                store.adopt(partial, new StoredFile(sha, total));
+                int n = db.tx(c -> {
+                    repo.deleteUpload(c, file.id());
+                    return repo.markComplete(c, file.id());
+                });
+                if (n == 0) {
+                    forgetIfUnreferenced(sha);
+                    throw new Rejected(Rejected.Kind.NOT_FOUND, "upload: file " + file.id() + " was deleted while receiving");
+                }
+                return true;
+            } catch (IOException e) {
+                abort();
+                throw new UncheckedIOException("upload: file " + file.id() + ": " + e.getMessage(), e);
+            } finally {
+                release();
+            }
+        }
+
+        /** Discards this chunk: the partial file goes back to the bytes recorded before it. */
+        public void abort() {
+            try {
+                if (channel.isOpen()) {
+                    channel.truncate(upload.bytesReceived());
+                    channel.close();
+                }
+            } catch (IOException e) {
+                // Recovery truncates the partial file to the recorded length at the next start.
+            } finally {
+                release();
+            }
+        }
+
+        private void release() {
+            if (!done) {
+                done = true;
+                busy.remove(file.id());
+            }
+        }
+    }
+
+    /** Discards what an upload received so far (MAAS deletes the content on an overrun or a checksum mismatch). */
+    private void reset(UploadRecord u) {
+        hashes.remove(u.fileId());
+        try (FileChannel ch = FileChannel.open(store.tmpDir().resolve(u.partialName()), StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            ch.truncate(0);
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("upload: cannot reset " + u.partialName() + ": " + e.getMessage(), e);
+        }
+        db.tx(c -> repo.updateUpload(c, u.fileId(), 0, clock.instant()));
+    }
+
+    private static Hash rehash(Path partial, long bytes) throws IOException {
+        MessageDigest d = sha256();
+        if (bytes > 0) {
+            try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.READ)) {
+                ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+                long left = bytes;
+                while (left > 0) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), left));
+                    int n = ch.read(buf);
+                    if (n < 0) {
+                        throw new IOException(partial + ": shorter than the " + bytes + " bytes recorded");
+                    }
+                    buf.flip();
+                    d.update(buf);
+                    left -= n;
+                }
+            }
+        }
+        return new Hash(d, bytes);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest cloneOf(MessageDigest d) {
+        try {
+            return (MessageDigest) d.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("sha256 state cannot be copied", e);
+        }
+    }
+
+    /**
+     * Brings chunked uploads back to a consistent state after a stop or a crash: each partial file is cut to the bytes
+     * recorded (a chunk cut off by a kill is dropped), a recorded length the disk lacks is lowered, an upload whose
+     * stored file was already moved into place is completed, and any other file left in {@code tmp} is removed. Call
+     * it once at start-up, before the API serves.
+     *
+     * @return the uploads still in progress
+     */
+    public int recover() {
+        List<UploadRecord> uploads = db.tx(repo::uploads);
+        Set<String> keep = new java.util.HashSet<>();
+        try {
+            for (UploadRecord u : uploads) {
+                Path partial = store.tmpDir().resolve(u.partialName());
+                BootFileRecord f = db.tx(c -> repo.file(c, u.fileId())).orElseThrow();
+                if (!Files.exists(partial) && store.contains(f.sha256()) && Files.size(store.path(f.sha256())) == f.size()) {
+                    db.tx(c -> {
+                        repo.deleteUpload(c, u.fileId());
+                        return repo.markComplete(c, u.fileId());
+                    });
+                    continue;
+                }
+                keep.add(u.partialName());
+                try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+                    long size = ch.size();
+                    if (size > u.bytesReceived()) {
+                        ch.truncate(u.bytesReceived());
+                        ch.force(true);
+                    } else if (size < u.bytesReceived()) {
+                        db.tx(c -> repo.updateUpload(c, u.fileId(), size, clock.instant()));
+                    }
+                }
+            }
+            try (java.util.stream.Stream<Path> left = Files.list(store.tmpDir())) {
+                for (Path p : left.toList()) {
+                    if (!keep.contains(p.getFileName().toString()) && Files.isRegularFile(p)) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("upload recovery: " + e.getMessage(), e);
+        }
+        return keep.size();
     }
 
     /** Every resource: uploaded ones and the ephemeral images on disk (recorded as Synced on first sight). */
@@ -173,7 +559,7 @@ public final class BootResources {
         return db.tx(c -> {
             List<BootResource> out = new ArrayList<>();
             for (BootResourceRecord r : repo.list(c)) {
-                out.add(new BootResource(r, repo.files(c, r.id())));
+                out.add(view(c, r.id()));
             }
             return out;
         });
@@ -182,8 +568,7 @@ public final class BootResources {
     public Optional<BootResource> get(long id) {
         syncEphemerals();
         return db.tx(c -> {
-            Optional<BootResourceRecord> r = repo.get(c, id);
-            return r.isEmpty() ? Optional.<BootResource>empty() : Optional.of(new BootResource(r.get(), repo.files(c, id)));
+            return repo.get(c, id).isEmpty() ? Optional.<BootResource>empty() : Optional.of(view(c, id));
         });
     }
 

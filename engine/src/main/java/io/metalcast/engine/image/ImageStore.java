@@ -89,6 +89,23 @@ public final class ImageStore {
         }
     }
 
+    /**
+     * Stores a file under {@link #tmpDir()} whose sha256 and size the caller has already verified and fsynced (a
+     * completed chunked upload). The file is gone afterwards; when the content is already stored, one copy is kept.
+     */
+    public StoredFile adopt(Path verified, StoredFile known) throws IOException {
+        try {
+            return publish(verified, known);
+        } finally {
+            Files.deleteIfExists(verified);
+        }
+    }
+
+    /** Removes a stored file (no longer referenced by any resource). */
+    public void delete(String sha256) throws IOException {
+        Files.deleteIfExists(path(sha256));
+    }
+
     /** The path a stored file lives at (it may not exist). */
     public Path path(String sha256) {
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {

@@ -72,9 +72,10 @@ public final class BootResourceRepository {
         }
     }
 
-    public void insertFile(Connection c, BootFileRecord f) throws SQLException {
+    /** Inserts a file row; returns its id. */
+    public long insertFile(Connection c, BootFileRecord f) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO boot_resource_file (resource_id, version, filename, filetype, sha256,"
-                + " size, complete) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + " size, complete) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
             ps.setLong(1, f.resourceId());
             ps.setString(2, f.version());
             ps.setString(3, f.filename());
@@ -83,7 +84,135 @@ public final class BootResourceRepository {
             ps.setLong(6, f.size());
             ps.setBoolean(7, f.complete());
             ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
         }
+    }
+
+    public Optional<BootFileRecord> file(Connection c, long fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, resource_id, version, filename, filetype, sha256, size, complete"
+                + " FROM boot_resource_file WHERE id = ?")) {
+            ps.setLong(1, fileId);
+            List<BootFileRecord> l = fileRows(ps);
+            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+        }
+    }
+
+    /** Marks a file complete; returns the rows changed (0 when it is gone). */
+    public int markComplete(Connection c, long fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE boot_resource_file SET complete = TRUE WHERE id = ?")) {
+            ps.setLong(1, fileId);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Deletes a resource with its files and uploads (cascade). */
+    public int delete(Connection c, long resourceId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM boot_resource WHERE id = ?")) {
+            ps.setLong(1, resourceId);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** How many file rows (complete or not) name this sha256. */
+    public long countBySha256(Connection c, String sha256) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM boot_resource_file WHERE sha256 = ?")) {
+            ps.setString(1, sha256);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The sizes recorded for this sha256 by complete files (normally one value). */
+    public List<Long> completeSizes(Connection c, String sha256) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT DISTINCT size FROM boot_resource_file WHERE sha256 = ? AND complete = TRUE")) {
+            ps.setString(1, sha256);
+            List<Long> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        }
+    }
+
+    public void insertUpload(Connection c, UploadRecord u) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO upload (file_id, partial_name, bytes_received, updated) VALUES (?, ?, ?, ?)")) {
+            ps.setLong(1, u.fileId());
+            ps.setString(2, u.partialName());
+            ps.setLong(3, u.bytesReceived());
+            Jdbc.setTime(ps, 4, u.updated());
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<UploadRecord> upload(Connection c, long fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT file_id, partial_name, bytes_received, updated FROM upload WHERE file_id = ?")) {
+            ps.setLong(1, fileId);
+            List<UploadRecord> l = uploadRows(ps);
+            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+        }
+    }
+
+    public List<UploadRecord> uploads(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT file_id, partial_name, bytes_received, updated FROM upload ORDER BY file_id")) {
+            return uploadRows(ps);
+        }
+    }
+
+    /** Uploads in progress of one resource's files. */
+    public List<UploadRecord> uploadsOf(Connection c, long resourceId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT u.file_id, u.partial_name, u.bytes_received, u.updated FROM upload u"
+                + " JOIN boot_resource_file f ON f.id = u.file_id WHERE f.resource_id = ? ORDER BY u.file_id")) {
+            ps.setLong(1, resourceId);
+            return uploadRows(ps);
+        }
+    }
+
+    /** Sets the bytes received; returns the rows changed (0 when the upload is gone). */
+    public int updateUpload(Connection c, long fileId, long bytesReceived, java.time.Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE upload SET bytes_received = ?, updated = ? WHERE file_id = ?")) {
+            ps.setLong(1, bytesReceived);
+            Jdbc.setTime(ps, 2, now);
+            ps.setLong(3, fileId);
+            return ps.executeUpdate();
+        }
+    }
+
+    public void deleteUpload(Connection c, long fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM upload WHERE file_id = ?")) {
+            ps.setLong(1, fileId);
+            ps.executeUpdate();
+        }
+    }
+
+    private static List<UploadRecord> uploadRows(PreparedStatement ps) throws SQLException {
+        List<UploadRecord> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new UploadRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), Jdbc.time(rs, "updated")));
+            }
+        }
+        return out;
+    }
+
+    private static List<BootFileRecord> fileRows(PreparedStatement ps) throws SQLException {
+        List<BootFileRecord> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new BootFileRecord(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6).trim(), rs.getLong(7), rs.getBoolean(8)));
+            }
+        }
+        return out;
     }
 
     /** Files of a resource, oldest version first. */
@@ -91,14 +220,7 @@ public final class BootResourceRepository {
         try (PreparedStatement ps = c.prepareStatement("SELECT id, resource_id, version, filename, filetype, sha256, size, complete"
                 + " FROM boot_resource_file WHERE resource_id = ? ORDER BY id")) {
             ps.setLong(1, resourceId);
-            List<BootFileRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new BootFileRecord(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6).trim(), rs.getLong(7), rs.getBoolean(8)));
-                }
-            }
-            return out;
+            return fileRows(ps);
         }
     }
 
