@@ -38,11 +38,11 @@ class FirmwarePxeIT {
         Files.createDirectories(work);
         try (LabNetwork network = LabNetwork.create(ProcessHandle.current().pid() + 1);
              EngineProcess engine = EngineProcess.start(Main.home(), network,
-                     EngineProcess.writeConfig(work, work.resolve("data"), "console=ttyS0,115200n8"), work.resolve("engine.log"),
-                     Duration.ofSeconds(120));
+                     EngineProcess.writeConfig(work, work.resolve("data"), "console=ttyS0,115200n8"), work.resolve("data"),
+                     work.resolve("engine.log"), Duration.ofSeconds(120));
              QemuMachine machine = QemuMachine.create("uefi-vm", MAC, work.resolve("vm"), 1L << 30, false)) {
             machine.start(network, network.addTap(), QemuMachine.Firmware.UEFI_FIRMWARE_PXE);
-            MaasClient maas = new MaasClient(engine.api());
+            MaasClient maas = new MaasClient(engine.api(), engine.key());
             Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
             Optional<JsonNode> enlisted = Optional.empty();
             while (enlisted.isEmpty() || tftpServed(engine) == 0 || scriptsServed(engine) == 0) {

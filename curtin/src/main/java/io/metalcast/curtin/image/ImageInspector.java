@@ -338,12 +338,13 @@ public final class ImageInspector {
             case DDGZ, DDTGZ, TGZ -> Compression.GZIP;
             case DDXZ, DDTXZ, TXZ -> Compression.XZ;
             case DDBZ2, DDTBZ, TBZ -> Compression.BZIP2;
+            case DDZST -> Compression.ZSTD;
         };
     }
 
     static Container expectedContainer(ImageFiletype t) {
         return switch (t) {
-            case DDRAW, DDGZ, DDXZ, DDBZ2 -> Container.RAW_DISK;
+            case DDRAW, DDGZ, DDXZ, DDBZ2, DDZST -> Container.RAW_DISK;
             case DDTAR, DDTGZ, DDTXZ, DDTBZ -> Container.TAR_DISK;
             case TGZ, TXZ, TBZ -> Container.TAR_ROOT;
         };

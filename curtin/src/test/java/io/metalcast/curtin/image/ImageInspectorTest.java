@@ -97,6 +97,7 @@ class ImageInspectorTest {
             case DDGZ -> "gzip -c " + d + " > " + o;
             case DDXZ -> "xz -T1 -c " + d + " > " + o;
             case DDBZ2 -> "bzip2 -c " + d + " > " + o;
+            case DDZST -> "zstd -q -c " + d + " > " + o;
             case DDTAR -> tarDisk + " > " + o;
             case DDTGZ -> tarDisk + " | gzip > " + o;
             case DDTXZ -> tarDisk + " | xz -T1 > " + o;
@@ -156,7 +157,7 @@ class ImageInspectorTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
-            "zstd -q -c < disk             ; ddxz  ; FILETYPE_MISMATCH    ; zstd is not an upload compression",
+            "zstd -q -c < disk             ; ddxz  ; FILETYPE_MISMATCH    ; send it as filetype=ddzst",
             "cat fs                         ; ddraw ; FILETYPE_MISMATCH    ; bare filesystem image without a partition table: a filesystem without",
             "head -c 100000 /dev/urandom    ; ddraw ; UNRECOGNISED_CONTENT ; but the content is unrecognised data (first bytes:",
             "printf 'not an image'          ; ddgz  ; UNRECOGNISED_CONTENT ; send a raw disk image",

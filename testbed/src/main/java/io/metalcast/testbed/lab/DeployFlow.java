@@ -69,11 +69,11 @@ public final class DeployFlow implements AutoCloseable {
         String[] base = image.release().split("/", 2);
         publishEphemeral(ephemeral, dataDir.resolve("ephemeral/" + base[0] + "/amd64/" + base[1]));
         Path config = EngineProcess.writeConfig(options.workDir(), dataDir, "console=ttyS0,115200n8");
-        engine = step("engine up (DHCP, TFTP, HTTP, API)", () -> EngineProcess.start(options.home(), network, config,
+        engine = step("engine up (DHCP, TFTP, HTTP, API)", () -> EngineProcess.start(options.home(), network, config, dataDir,
                 options.workDir().resolve("engine.log"), Duration.ofSeconds(120)));
         String statusPage = engine.api().toString();
         out.println("  status page: " + statusPage);
-        MaasClient maas = new MaasClient(engine.api());
+        MaasClient maas = new MaasClient(engine.api(), engine.key());
 
         step("upload " + IMAGE_NAME + " (ddraw, " + image.size() / (1024 * 1024) + " MiB)", () -> {
             Map<String, String> fields = new LinkedHashMap<>();

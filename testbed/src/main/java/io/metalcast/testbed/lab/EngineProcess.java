@@ -1,5 +1,7 @@
 package io.metalcast.testbed.lab;
 
+import io.metalcast.engine.Engine;
+import io.metalcast.engine.auth.ApiKey;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +24,7 @@ public final class EngineProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final URI api;
+    private ApiKey key;
 
     private EngineProcess(Process process, Path log, URI api) {
         this.process = process;
@@ -46,8 +49,11 @@ public final class EngineProcess implements AutoCloseable {
         return config;
     }
 
-    /** Starts the engine in the namespace and waits until its API answers. */
-    public static EngineProcess start(Path home, LabNetwork network, Path config, Path log, Duration timeout)
+    /**
+     * Starts the engine in the namespace and waits until its API answers; then reads the operator's API key that the
+     * engine keeps in {@code dataDir} (the lab's scripts sign their calls with it, as MAAS clients do).
+     */
+    public static EngineProcess start(Path home, LabNetwork network, Path config, Path dataDir, Path log, Duration timeout)
             throws IOException, InterruptedException, TimeoutException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = home.resolve("engine/target/classes") + ":" + home.resolve("engine/target/lib") + "/*";
@@ -58,6 +64,7 @@ public final class EngineProcess implements AutoCloseable {
         EngineProcess engine = new EngineProcess(p, log, api);
         try {
             engine.awaitApi(timeout);
+            engine.key = ApiKey.parse(Files.readString(dataDir.resolve(Engine.OPERATOR_KEY_FILE)).strip());
             return engine;
         } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
             engine.close();
@@ -73,7 +80,7 @@ public final class EngineProcess implements AutoCloseable {
                 throw new IOException("the engine exited with " + process.exitValue() + " during start-up\n" + logTail(40));
             }
             try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(api.resolve("MAAS/api/2.0/machines/"))
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(api.resolve("MAAS/api/2.0/version/"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return;
@@ -91,6 +98,11 @@ public final class EngineProcess implements AutoCloseable {
     /** The API's base URI as the host reaches it, e.g. {@code http://10.78.0.2:5240/}. */
     public URI api() {
         return api;
+    }
+
+    /** The operator's API key, for signed MAAS API calls. */
+    public ApiKey key() {
+        return key;
     }
 
     public boolean running() {

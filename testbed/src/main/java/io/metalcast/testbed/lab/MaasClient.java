@@ -2,6 +2,7 @@ package io.metalcast.testbed.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.engine.auth.ApiKey;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -11,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +21,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-/** The few MAAS API 2.0 calls the lab makes, over real HTTP. */
+/** The few MAAS API 2.0 calls the lab makes, over real HTTP, each signed with the operator's key as MAAS clients sign. */
 public final class MaasClient {
     /** An API answer that was not the expected status. */
     public static final class ApiError extends IOException {
@@ -31,9 +33,11 @@ public final class MaasClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI base;
+    private final ApiKey key;
 
-    public MaasClient(URI api) {
+    public MaasClient(URI api, ApiKey key) {
         this.base = api.resolve("MAAS/api/2.0/");
+        this.key = key;
     }
 
     public List<JsonNode> machines() throws IOException, InterruptedException {
@@ -84,6 +88,7 @@ public final class MaasClient {
     }
 
     private JsonNode send(String call, HttpRequest.Builder request, int expected) throws IOException, InterruptedException {
+        request.header("Authorization", key.authorization(Instant.now().getEpochSecond(), UUID.randomUUID().toString().replace("-", "")));
         HttpResponse<String> r = http.send(request.timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != expected) {
             throw new ApiError(call, r.statusCode(), r.body());
