@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ConnectionLimiter {
     private final int maxTotal;
     private final int maxPerIp;
+    /** Admitted and reserving: a slot is taken before the per-address check. */
     private final AtomicInteger total = new AtomicInteger();
+    /** Admitted only (what the gauge shows). */
+    private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Counter refusedTotal;
     private final Counter refusedPerIp;
@@ -24,7 +27,7 @@ final class ConnectionLimiter {
     ConnectionLimiter(HttpLimits limits, MeterRegistry registry) {
         this.maxTotal = limits.maxConnections();
         this.maxPerIp = limits.maxConnectionsPerIp();
-        Gauge.builder("http.connections.active", total, AtomicInteger::get).description("Open HTTP connections")
+        Gauge.builder("http.connections.active", open, AtomicInteger::get).description("Open HTTP connections")
                 .register(registry);
         this.refusedTotal = Counter.builder("http.connections.refused").tag("reason", "total")
                 .description("Connections closed at once because the server was full").register(registry);
@@ -52,7 +55,11 @@ final class ConnectionLimiter {
             refusedPerIp.increment();
             return false;
         }
-        ch.closeFuture().addListener(f -> release(address));
+        open.incrementAndGet();
+        ch.closeFuture().addListener(f -> {
+            open.decrementAndGet();
+            release(address);
+        });
         return true;
     }
 
@@ -63,6 +70,6 @@ final class ConnectionLimiter {
 
     /** Open connections now. */
     int open() {
-        return total.get();
+        return open.get();
     }
 }

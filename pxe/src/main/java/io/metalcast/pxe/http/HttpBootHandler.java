@@ -407,7 +407,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * RFC 9110 section 13.2.2 for GET and HEAD: If-None-Match decides when present (weak comparison, {@code *} matches
-     * any); otherwise If-Modified-Since, compared at one-second resolution. A malformed date is ignored.
+     * any); otherwise If-Modified-Since, compared at one-second resolution. A malformed or future date is ignored.
      */
     static boolean notModified(HttpHeaders headers, String etag, long modifiedSeconds) {
         String inm = headers.get(HttpHeaderNames.IF_NONE_MATCH);
@@ -427,7 +427,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             long since = DateTimeFormatter.RFC_1123_DATE_TIME.parse(ims.trim(), Instant::from).getEpochSecond();
-            return modifiedSeconds <= since;
+            return modifiedSeconds <= since && since <= Instant.now().getEpochSecond();
         } catch (DateTimeException e) {
             return false;
         }

@@ -71,7 +71,7 @@ public final class HttpBootServer implements AutoCloseable {
         boss = transports.newEventLoopGroup(1, "http-accept");
         workers = transports.newEventLoopGroup(limits.ioThreads(), "http");
         ChannelFuture f = new ServerBootstrap().group(boss, workers).channel(transports.serverSocketChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -55,12 +55,12 @@ public record HttpLimits(int maxRequestLine, int maxHeaderBytes, Duration idleTi
     }
 
     /**
-     * 8 KiB request line, 16 KiB of headers, 60 s idle, 20 s for a request head, 2 threads per core (at least 4),
+     * 8 KiB request line, 16 KiB of headers, 60 s idle, 20 s for a request head, 2 threads per core,
      * 8192 connections, 256 per client address.
      */
     public static HttpLimits defaults() {
         return new HttpLimits(8192, 16384, Duration.ofSeconds(60), Duration.ofSeconds(20),
-                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+                Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
     }
 
     public HttpLimits withTimeouts(Duration idle, Duration header) {

@@ -60,6 +60,31 @@ public final class BootFiles {
      * @throws NotRegularFileException when it is not a regular file
      */
     public static Opened open(Path file) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return openOnce(file);
+            } catch (Changed e) {
+                if (attempt == MAX_ATTEMPTS) {
+                    throw e.fallback;
+                }
+            }
+        }
+    }
+
+    /** Attempts when the tree keeps changing under an open (each change seen restarts from the check). */
+    private static final int MAX_ATTEMPTS = 8;
+
+    /** The tree changed between the check and the open: start again; {@code fallback} if it keeps changing. */
+    private static final class Changed extends Exception {
+        final IOException fallback;
+
+        Changed(IOException fallback) {
+            super(null, null, false, false);
+            this.fallback = fallback;
+        }
+    }
+
+    private static Opened openOnce(Path file) throws IOException, Changed {
         Path absolute = file.toAbsolutePath();
         Path parent = absolute.getParent();
         Path name = absolute.getFileName();
@@ -102,7 +127,7 @@ public final class BootFiles {
                 } catch (NoSuchFileException e) {
                     throw e;
                 } catch (FileSystemException e) {
-                    throw replaced(absolute, opened.get(opened.size() - 1), components.get(i), e);
+                    throw replaced(absolute, current, components.get(i), e);
                 }
                 opened.add(current);
             }
@@ -110,7 +135,8 @@ public final class BootFiles {
             BasicFileAttributes before = current.getFileAttributeView(last, BasicFileAttributeView.class,
                     LinkOption.NOFOLLOW_LINKS).readAttributes();
             if (before.isSymbolicLink()) {
-                throw new SymlinkEscapeException(absolute, absolute);
+                // a plain file at the check, a symlink now: check again where it leads
+                throw new Changed(new SymlinkEscapeException(absolute, absolute));
             }
             if (!before.isRegularFile()) {
                 throw new NotRegularFileException(file);
@@ -120,15 +146,26 @@ public final class BootFiles {
                 raw = current.newByteChannel(last, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
             } catch (NoSuchFileException e) {
                 throw e;
-            } catch (FileSystemException e) {
+            } catch (IOException e) { // ELOOP comes as a plain IOException here
                 throw replaced(absolute, current, last, e);
             }
             if (!(raw instanceof FileChannel channel)) {
                 raw.close();
                 throw new IOException("file: " + file + " (expected: a file channel, got " + raw.getClass().getName() + ")");
             }
-            return verified(file, channel, current.getFileAttributeView(last, BasicFileAttributeView.class,
-                    LinkOption.NOFOLLOW_LINKS).readAttributes());
+            BasicFileAttributes after;
+            try {
+                after = current.getFileAttributeView(last, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .readAttributes();
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            if (!after.isRegularFile()) {
+                channel.close();
+                throw new Changed(new NotRegularFileException(file)); // replaced right after the open
+            }
+            return verified(file, channel, after);
         } finally {
             for (SecureDirectoryStream<Path> s : opened) {
                 s.close();
@@ -181,19 +218,20 @@ public final class BootFiles {
     }
 
     /**
-     * An {@code O_NOFOLLOW} open failed: when the component is a symlink now (it was not at the check), report the
-     * swap as an escape; otherwise the original failure.
+     * An {@code O_NOFOLLOW} open failed although the check just found a real directory or file there. ELOOP has no
+     * exception type of its own, so any such failure starts the open again; if it keeps failing, the last failure
+     * stands, reported as an escape when the component is a symlink then.
      */
-    private static IOException replaced(Path file, SecureDirectoryStream<Path> dir, Path component, FileSystemException e) {
+    private static Changed replaced(Path file, SecureDirectoryStream<Path> dir, Path component, IOException e) {
         try {
             BasicFileAttributes now = dir.getFileAttributeView(component, BasicFileAttributeView.class,
                     LinkOption.NOFOLLOW_LINKS).readAttributes();
-            if (now.isSymbolicLink() || e instanceof NotDirectoryException) {
-                return swapped(file, e);
+            if (now.isSymbolicLink()) {
+                return new Changed(swapped(file, e));
             }
         } catch (IOException gone) {
             e.addSuppressed(gone);
         }
-        return e;
+        return new Changed(e);
     }
 }
