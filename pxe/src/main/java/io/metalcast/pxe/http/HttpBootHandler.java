@@ -8,12 +8,14 @@ import io.metalcast.pxe.net.BootFiles;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelProgressiveFuture;
 import io.netty.channel.ChannelProgressiveFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -363,11 +365,21 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        // Corked while the body goes out (headers and file data share full segments, no partial segment after each
+        // sendfile); uncorked once the response is written, which pushes out its tail at once.
+        EpollSocketChannel corked = ctx.channel() instanceof EpollSocketChannel e ? e : null;
+        if (corked != null) {
+            corked.config().setTcpCork(true);
+        }
         ctx.write(r, ctx.voidPromise());
         // The region owns the file channel from here on: it closes it when released, on every path.
         ChannelFuture body = ctx.write(new DefaultFileRegion(file.channel(), first, length), ctx.newProgressivePromise());
         body.addListener(new BodyProgress(System.nanoTime(), length));
-        finish(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
+        ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (corked != null) {
+            last.addListener(f -> uncork(corked));
+        }
+        finish(ctx, last, keepAlive);
     }
 
     /** Counts body bytes as they leave, and the body's rate once the last byte is written. */
@@ -489,6 +501,16 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
                 f.channel().read();
             }
         });
+    }
+
+    private static void uncork(EpollSocketChannel ch) {
+        if (ch.isOpen()) {
+            try {
+                ch.config().setTcpCork(false);
+            } catch (ChannelException closedMeanwhile) {
+                // nothing left to push out
+            }
+        }
     }
 
     private static void closeQuietly(BootFiles.Opened file) {

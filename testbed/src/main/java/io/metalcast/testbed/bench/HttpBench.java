@@ -70,8 +70,11 @@ public final class HttpBench {
         }
     }
 
-    /** One measured download round: all clients of it together. */
-    record Sample(String server, int clients, double mbPerSecond) {
+    /**
+     * One measured download round, all clients of it together: aggregate MB/s, and the CPU seconds the server's
+     * processes used per GB sent (less sensitive to a busy machine than the rate).
+     */
+    record Sample(String server, int clients, double mbPerSecond, double cpuSecondsPerGB) {
     }
 
     /**
@@ -142,19 +145,24 @@ public final class HttpBench {
         return server + "/" + clients;
     }
 
-    /** The results table: one row per server and client count, medians and every run, memory for metalcast. */
+    /**
+     * The results table: one row per server and client count, median rate and every run, median server CPU per GB,
+     * memory for metalcast.
+     */
     static String table(List<Integer> clients, List<Sample> samples, long rssBeforeKiB, long rssAfterKiB) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-10s %7s %12s  %-32s %s%n", "server", "clients", "MB/s median", "runs (MB/s)",
-                "RSS before -> after (MiB)"));
+        sb.append(String.format(Locale.ROOT, "%-10s %7s %12s  %-32s %12s  %s%n", "server", "clients", "MB/s median", "runs (MB/s)",
+                "CPU s/GB", "RSS before -> after (MiB)"));
         for (int c : clients) {
             for (String server : List.of("metalcast", "nginx")) {
                 List<Double> runs = samples.stream().filter(s -> s.server.equals(server) && s.clients == c)
                         .map(Sample::mbPerSecond).toList();
+                double cpu = median(samples.stream().filter(s -> s.server.equals(server) && s.clients == c)
+                        .map(Sample::cpuSecondsPerGB).toList());
                 String each = String.join(" ", runs.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList());
                 String rss = server.equals("metalcast") ? String.format(Locale.ROOT, "%.1f -> %.1f (growth %.1f)",
                         rssBeforeKiB / 1024.0, rssAfterKiB / 1024.0, (rssAfterKiB - rssBeforeKiB) / 1024.0) : "-";
-                sb.append(String.format(Locale.ROOT, "%-10s %7d %12.0f  %-32s %s%n", server, c, median(runs), each, rss));
+                sb.append(String.format(Locale.ROOT, "%-10s %7d %12.0f  %-32s %12.3f  %s%n", server, c, median(runs), each, cpu, rss));
             }
         }
         return sb.toString();
@@ -186,6 +194,7 @@ public final class HttpBench {
             Map<String, Integer> ports = new LinkedHashMap<>();
             ports.put("metalcast", oursPort);
             ports.put("nginx", nginxPort);
+            Map<String, ProcessHandle> pids = Map.of("metalcast", ours.toHandle(), "nginx", nginx.toHandle());
             long rssBefore = rssKiB(ours.pid());
             System.out.printf(Locale.ROOT, "bench http: %s (%d MiB), client %s, %d runs, metalcast pid %d on :%d, nginx pid %d on :%d%n",
                     file, options.sizeMiB(), options.client(), options.runs(), ours.pid(), oursPort, nginx.pid(), nginxPort);
@@ -200,9 +209,15 @@ public final class HttpBench {
                         Collections.reverse(order);
                     }
                     for (String server : order) {
+                        double cpu0 = cpuSeconds(pids.get(server));
+                        double client0 = cpuSeconds(ProcessHandle.current());
                         double mbs = measure(options, ports.get(server), path, c);
-                        samples.add(new Sample(server, c, mbs));
-                        System.out.printf(Locale.ROOT, "  run %d: %-9s %3d clients %8.0f MB/s%n", run + 1, server, c, mbs);
+                        double gb = c * options.sizeBytes() / 1e9;
+                        double cpuPerGB = (cpuSeconds(pids.get(server)) - cpu0) / gb;
+                        double clientPerGB = (cpuSeconds(ProcessHandle.current()) - client0) / gb;
+                        samples.add(new Sample(server, c, mbs, cpuPerGB));
+                        System.out.printf(Locale.ROOT, "  run %d: %-9s %3d clients %8.0f MB/s  CPU s/GB server %.3f client %.3f"
+                                + "  (load %s)%n", run + 1, server, c, mbs, cpuPerGB, clientPerGB, loadAverage());
                     }
                 }
             }
@@ -350,6 +365,20 @@ public final class HttpBench {
         }
     }
 
+    /** CPU time (user and system) of a process and its descendants, in seconds. */
+    static double cpuSeconds(ProcessHandle p) {
+        return Stream.concat(Stream.of(p), p.descendants())
+                .mapToDouble(h -> h.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)).sum();
+    }
+
+    private static String loadAverage() {
+        try {
+            return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split(" "), 3));
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     /** Resident memory of a process in KiB, from /proc/PID/status. */
     static long rssKiB(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
@@ -368,11 +397,15 @@ public final class HttpBench {
             CountDownLatch ready = new CountDownLatch(clients);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Long>> done = new ArrayList<>();
+            long[] ends = new long[clients];
             for (int i = 0; i < clients; i++) {
+                int n = i;
                 done.add(pool.submit(() -> {
                     ready.countDown();
                     go.await();
-                    return options.client().equals("curl") ? curl(port, path) : download(port, path);
+                    long got = options.client().equals("curl") ? curl(port, path) : download(port, path);
+                    ends[n] = System.nanoTime();
+                    return got;
                 }));
             }
             ready.await();
@@ -385,6 +418,11 @@ public final class HttpBench {
                     throw new IOException("download of " + path + " from :" + port + ": " + got + " bytes (expected: " + size + ")");
                 }
                 total += got;
+            }
+            if (clients > 1) {
+                long[] sorted = Arrays.stream(ends).map(e -> e - t0).sorted().toArray();
+                System.out.printf(Locale.ROOT, "    finished after %.2f s (first), %.2f s (median), %.2f s (last)%n",
+                        sorted[0] / 1e9, sorted[clients / 2] / 1e9, sorted[clients - 1] / 1e9);
             }
             return total / ((System.nanoTime() - t0) / 1e9) / 1e6;
         } finally {

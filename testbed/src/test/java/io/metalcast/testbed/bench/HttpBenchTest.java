@@ -73,14 +73,15 @@ class HttpBenchTest {
 
     @Test
     void table() {
-        List<HttpBench.Sample> samples = List.of(new HttpBench.Sample("metalcast", 1, 1000), new HttpBench.Sample("nginx", 1, 900),
-                new HttpBench.Sample("metalcast", 1, 1200), new HttpBench.Sample("nginx", 1, 950),
-                new HttpBench.Sample("metalcast", 1, 1100), new HttpBench.Sample("nginx", 1, 920));
+        List<HttpBench.Sample> samples = List.of(new HttpBench.Sample("metalcast", 1, 1000, 0.5),
+                new HttpBench.Sample("nginx", 1, 900, 0.4), new HttpBench.Sample("metalcast", 1, 1200, 0.3),
+                new HttpBench.Sample("nginx", 1, 950, 0.4), new HttpBench.Sample("metalcast", 1, 1100, 0.25),
+                new HttpBench.Sample("nginx", 1, 920, 0.45));
         String[] lines = HttpBench.table(List.of(1), samples, 65536, 81920).split("\n");
         assertEquals(3, lines.length);
         assertTrue(lines[0].startsWith("server"), lines[0]);
-        assertTrue(lines[1].matches("metalcast +1 +1100  1000 1200 1100 +64\\.0 -> 80\\.0 \\(growth 16\\.0\\)"), lines[1]);
-        assertTrue(lines[2].matches("nginx +1 +920  900 950 920 +-"), lines[2]);
+        assertTrue(lines[1].matches("metalcast +1 +1100  1000 1200 1100 +0\\.300  64\\.0 -> 80\\.0 \\(growth 16\\.0\\)"), lines[1]);
+        assertTrue(lines[2].matches("nginx +1 +920  900 950 920 +0\\.400  -"), lines[2]);
     }
 
     @Test
@@ -131,7 +132,8 @@ class HttpBenchTest {
     }
 
     @Test
-    void rssOfThisProcess() throws IOException {
+    void rssAndCpuOfThisProcess() throws IOException {
         assertTrue(HttpBench.rssKiB(ProcessHandle.current().pid()) > 1024);
+        assertTrue(HttpBench.cpuSeconds(ProcessHandle.current()) > 0);
     }
 }
