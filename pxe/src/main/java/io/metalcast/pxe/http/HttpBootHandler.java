@@ -5,14 +5,17 @@ import io.metalcast.pxe.boot.BootFileRequest;
 import io.metalcast.pxe.boot.BootPaths;
 import io.metalcast.pxe.boot.BootPolicy;
 import io.metalcast.pxe.net.BootFiles;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -30,8 +33,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -39,6 +40,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -60,7 +62,9 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     private final BootPolicy policy;
     private final Executor blocking;
     private final MeterRegistry registry;
-    private final Counter bytes;
+    private final HttpMeters meters;
+    /** Body bytes sent over this connection. */
+    private long connectionBytes;
     private final HttpLimits limits;
     private ScheduledFuture<?> headerTimer;
     /** True from a request head until its response is written: further input waits. */
@@ -69,11 +73,11 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     private final java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>();
     private static final int MAX_PENDING = 64;
 
-    HttpBootHandler(BootPolicy policy, Executor blocking, MeterRegistry registry, Counter bytes, HttpLimits limits) {
+    HttpBootHandler(BootPolicy policy, Executor blocking, MeterRegistry registry, HttpMeters meters, HttpLimits limits) {
         this.policy = policy;
         this.blocking = blocking;
         this.registry = registry;
-        this.bytes = bytes;
+        this.meters = meters;
         this.limits = limits;
     }
 
@@ -86,6 +90,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelHeaderTimer();
+        meters.connectionBytes.record(connectionBytes);
         for (Object m; (m = pending.poll()) != null; ) {
             ReferenceCountUtil.release(m);
         }
@@ -296,11 +301,21 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     private void sendFile(ChannelHandlerContext ctx, HttpRequest request, BootFiles.Opened file, String contentType,
                           boolean keepAlive) {
         long size = file.size();
+        long modifiedSeconds = Math.floorDiv(file.lastModifiedMillis(), 1000L);
         String etag = "\"" + Long.toHexString(size) + "-" + Long.toHexString(file.lastModifiedMillis()) + "\"";
         String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME
-                .format(Instant.ofEpochMilli(file.lastModifiedMillis()).atZone(ZoneOffset.UTC));
-        String rangeHeader = request.headers().get(HttpHeaderNames.RANGE);
-        String ifRange = request.headers().get(HttpHeaderNames.IF_RANGE);
+                .format(Instant.ofEpochSecond(modifiedSeconds).atZone(ZoneOffset.UTC));
+        HttpHeaders requestHeaders = request.headers();
+        if (notModified(requestHeaders, etag, modifiedSeconds)) {
+            closeQuietly(file);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
+                    Unpooled.EMPTY_BUFFER);
+            r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.LAST_MODIFIED, lastModified);
+            send(ctx, request, r, "not_modified", keepAlive);
+            return;
+        }
+        String rangeHeader = requestHeaders.get(HttpHeaderNames.RANGE);
+        String ifRange = requestHeaders.get(HttpHeaderNames.IF_RANGE);
         if (ifRange != null && !ifRange.trim().equals(etag) && !ifRange.trim().equals(lastModified)) {
             rangeHeader = null; // the client's copy is stale: send the whole current file
         }
@@ -326,7 +341,9 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         } else {
             status = HttpResponseStatus.OK;
         }
-        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        HttpResponse r = head
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER)
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .set(HttpHeaderNames.CONTENT_LENGTH, length)
@@ -337,28 +354,95 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + first + "-" + (first + length - 1) + "/" + size);
         }
         connection(h, request, keepAlive);
-        if (head) {
+        count(request, result);
+        if (head || length == 0) {
             closeQuietly(file);
-            FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
-            full.headers().set(h);
-            count(request, result);
-            finish(ctx, ctx.writeAndFlush(full), keepAlive, 0);
+            if (!head) {
+                ctx.write(r);
+                finish(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
+            } else {
+                finish(ctx, ctx.writeAndFlush(r), keepAlive);
+            }
             return;
         }
-        ctx.write(r);
-        if (ctx.pipeline().get(SslHandler.class) == null) {
-            ctx.write(new DefaultFileRegion(file.channel(), first, length));
-        } else {
-            try {
-                ctx.write(new ChunkedNioFile(file.channel(), first, length, 64 * 1024));
-            } catch (IOException e) {
-                closeQuietly(file);
-                ctx.close();
-                return;
+        // Corked while the body goes out (headers and file data share full segments, no partial segment after each
+        // sendfile); uncorked once the response is written, which pushes out its tail at once.
+        EpollSocketChannel corked = ctx.channel() instanceof EpollSocketChannel e ? e : null;
+        if (corked != null) {
+            corked.config().setTcpCork(true);
+        }
+        ctx.write(r, ctx.voidPromise());
+        // The region owns the file channel from here on: it closes it when released, on every path.
+        ChannelFuture body = ctx.write(new DefaultFileRegion(file.channel(), first, length), ctx.newProgressivePromise());
+        body.addListener(new BodyProgress(System.nanoTime(), length));
+        ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (corked != null) {
+            last.addListener(f -> uncork(corked));
+        }
+        finish(ctx, last, keepAlive);
+    }
+
+    /** Counts body bytes as they leave, and the body's rate once the last byte is written. */
+    private final class BodyProgress implements ChannelProgressiveFutureListener {
+        private final long started;
+        private final long length;
+        private long counted;
+
+        BodyProgress(long started, long length) {
+            this.started = started;
+            this.length = length;
+        }
+
+        @Override
+        public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
+            account(progress);
+        }
+
+        @Override
+        public void operationComplete(ChannelProgressiveFuture future) {
+            if (future.isSuccess()) {
+                account(length);
+                long nanos = Math.max(1, System.nanoTime() - started);
+                meters.transferRate.record(length * 1e9 / nanos);
             }
         }
-        count(request, result);
-        finish(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive, length);
+
+        private void account(long progress) {
+            if (progress > counted) {
+                long delta = progress - counted;
+                counted = progress;
+                meters.bytes.increment(delta);
+                connectionBytes += delta;
+            }
+        }
+    }
+
+    /**
+     * RFC 9110 section 13.2.2 for GET and HEAD: If-None-Match decides when present (weak comparison, {@code *} matches
+     * any); otherwise If-Modified-Since, compared at one-second resolution. A malformed or future date is ignored.
+     */
+    static boolean notModified(HttpHeaders headers, String etag, long modifiedSeconds) {
+        String inm = headers.get(HttpHeaderNames.IF_NONE_MATCH);
+        if (inm != null) {
+            String opaque = etag.startsWith("W/") ? etag.substring(2) : etag;
+            for (String candidate : inm.split(",")) {
+                String c = candidate.trim();
+                if (c.equals("*") || (c.startsWith("W/") ? c.substring(2) : c).equals(opaque)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        String ims = headers.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+        if (ims == null) {
+            return false;
+        }
+        try {
+            long since = DateTimeFormatter.RFC_1123_DATE_TIME.parse(ims.trim(), Instant::from).getEpochSecond();
+            return modifiedSeconds <= since && since <= Instant.now().getEpochSecond();
+        } catch (DateTimeException e) {
+            return false;
+        }
     }
 
     private FullHttpResponse response(HttpRequest request, HttpResponseStatus status) {
@@ -381,7 +465,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         busy = true;
         ctx.channel().config().setAutoRead(false);
         count(request, result);
-        finish(ctx, ctx.writeAndFlush(r), keepAlive, 0);
+        finish(ctx, ctx.writeAndFlush(r), keepAlive);
     }
 
     /** {@code Connection: close} when closing; {@code keep-alive} for HTTP/1.0 clients that asked to keep it. */
@@ -400,12 +484,9 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         registry.counter("http.requests", "method", method, "result", result).increment();
     }
 
-    /** After the last write: count the body bytes, then close or go on with the next request. */
-    private void finish(ChannelHandlerContext ctx, ChannelFuture last, boolean keepAlive, long bodyBytes) {
+    /** After the last write: close, or go on with the next request. */
+    private void finish(ChannelHandlerContext ctx, ChannelFuture last, boolean keepAlive) {
         last.addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                bytes.increment(bodyBytes);
-            }
             if (!f.isSuccess() || !keepAlive) {
                 f.channel().close();
                 return;
@@ -420,6 +501,16 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
                 f.channel().read();
             }
         });
+    }
+
+    private static void uncork(EpollSocketChannel ch) {
+        if (ch.isOpen()) {
+            try {
+                ch.config().setTcpCork(false);
+            } catch (ChannelException closedMeanwhile) {
+                // nothing left to push out
+            }
+        }
     }
 
     private static void closeQuietly(BootFiles.Opened file) {

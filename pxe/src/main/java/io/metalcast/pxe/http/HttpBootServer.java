@@ -2,7 +2,6 @@ package io.metalcast.pxe.http;
 
 import io.metalcast.pxe.boot.BootPolicy;
 import io.metalcast.pxe.net.Transports;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -12,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,6 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Boot HTTP server (MAAS's port 5248): HTTP/1.1 keep-alive, GET and HEAD of what the {@link BootPolicy} publishes.
  * Files go out as zero-copy file regions with an exact Content-Length, never chunked.
+ *
+ * <p>Meters: {@code http.requests} (method, result), {@code http.bytes} (body bytes as they leave),
+ * {@code http.transfer.rate} (bytes/s of each file body), {@code http.connection.bytes},
+ * {@code http.connections.active}, {@code http.connections.refused} (reason {@code total} or {@code per_ip}).
  */
 public final class HttpBootServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpBootServer.class);
@@ -35,7 +37,8 @@ public final class HttpBootServer implements AutoCloseable {
     private final MeterRegistry registry;
     private final HttpLimits limits;
     private final Transports transports;
-    private final Counter bytes;
+    private final HttpMeters meters;
+    private final ConnectionLimiter connections;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
@@ -52,7 +55,8 @@ public final class HttpBootServer implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.transports = Objects.requireNonNull(transports, "transports");
-        this.bytes = Counter.builder("http.bytes").description("HTTP body bytes sent").baseUnit("bytes").register(registry);
+        this.meters = new HttpMeters(registry);
+        this.connections = new ConnectionLimiter(limits, registry);
     }
 
     /**
@@ -67,18 +71,21 @@ public final class HttpBootServer implements AutoCloseable {
         boss = transports.newEventLoopGroup(1, "http-accept");
         workers = transports.newEventLoopGroup(limits.ioThreads(), "http");
         ChannelFuture f = new ServerBootstrap().group(boss, workers).channel(transports.serverSocketChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!connections.admit(ch)) {
+                            ch.close();
+                            return;
+                        }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(true, 0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("decoder", new BootRequestDecoder(limits))
                                 .addLast("encoder", new HttpResponseEncoder())
-                                .addLast("chunked", new ChunkedWriteHandler())
-                                .addLast("boot", new HttpBootHandler(policy, blocking, registry, bytes, limits));
+                                .addLast("boot", new HttpBootHandler(policy, blocking, registry, meters, limits));
                     }
                 })
                 .bind(bind).awaitUninterruptibly();

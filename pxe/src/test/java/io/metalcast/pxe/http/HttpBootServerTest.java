@@ -221,6 +221,42 @@ class HttpBootServerTest {
         }
     }
 
+    /** Conditional GET and HEAD: 304 with the validators and no body; the connection stays usable. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "If-None-Match: {etag}|304",
+            "If-None-Match: W/{etag}|304",
+            "If-None-Match: \"x\", {etag}|304",
+            "If-None-Match: *|304",
+            "If-None-Match: \"x\"|200",
+            "If-Modified-Since: {lm}|304",
+            "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT|200",
+            "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT|200",
+            "If-Modified-Since: yesterday|200",
+            "If-None-Match: \"x\";;If-Modified-Since: {lm}|200",
+            "If-None-Match: {etag};;Range: bytes=0-9|304",
+    })
+    void conditionalRequests(String headers, int status) throws Exception {
+        try (RawHttp c = raw()) {
+            RawHttp.Response plain = c.send(get("/range.bin")).read(false);
+            String[] extra = headers.replace("{etag}", plain.header("etag")).replace("{lm}", plain.header("last-modified"))
+                    .split(";;");
+            for (String method : new String[] {"GET", "HEAD"}) {
+                RawHttp.Response r = c.send(get("/range.bin", extra).replaceFirst("^GET", method))
+                        .read(status == 304 || method.equals("HEAD"));
+                assertEquals(status, r.status(), method);
+                if (status == 304) {
+                    assertEquals(plain.header("etag"), r.header("etag"));
+                    assertEquals(plain.header("last-modified"), r.header("last-modified"));
+                    assertNull(r.header("content-length"));
+                } else if (method.equals("GET")) {
+                    assertArrayEquals(rangeBytes, r.body());
+                }
+            }
+            assertArrayEquals(rangeBytes, c.send(get("/range.bin")).read(false).body());
+        }
+    }
+
     @Test
     void notFoundAndMethodNotAllowed() throws Exception {
         try (RawHttp c = raw()) {
