@@ -1,5 +1,6 @@
 package io.metalcast.testbed;
 
+import io.metalcast.testbed.bench.HttpBench;
 import io.metalcast.testbed.lab.DeployFlow;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,15 +21,25 @@ public final class Main {
         String command = a.isEmpty() ? "" : a.get(0);
         switch (command) {
             case "lab" -> System.exit(lab(a.subList(1, a.size())));
-            case "bench" -> {
-                System.err.println("bench: no benchmarks yet (they come with issue 4: http, stream)");
-                System.exit(2);
-            }
+            case "bench" -> System.exit(bench(a.subList(1, a.size())));
             default -> {
                 System.err.println("usage: metalcast lab [--kvm] | metalcast bench NAME");
                 System.exit(2);
             }
         }
+    }
+
+    /** {@code ./metalcast bench NAME [options]}: ours and the peer's side by side, ending with one line of ratios. */
+    private static int bench(List<String> args) throws Exception {
+        String name = args.isEmpty() ? "" : args.get(0);
+        List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
+        return switch (name) {
+            case "http" -> HttpBench.run(rest);
+            default -> {
+                System.err.println("usage: metalcast bench http [options]");
+                yield 2;
+            }
+        };
     }
 
     static Path home() {
