@@ -23,7 +23,7 @@ public final class Main {
             case "lab" -> System.exit(lab(a.subList(1, a.size())));
             case "bench" -> System.exit(bench(a.subList(1, a.size())));
             default -> {
-                System.err.println("usage: metalcast lab [--kvm] | metalcast bench NAME");
+                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz] | metalcast bench NAME");
                 System.exit(2);
             }
         }
@@ -55,7 +55,10 @@ public final class Main {
     private static int lab(List<String> args) throws IOException, InterruptedException {
         boolean kvm = args.contains("--kvm");
         Path home = home();
-        DeployFlow.Options options = new DeployFlow.Options(home, cacheDir(), home.resolve("data/lab"), kvm, Duration.ofMinutes(10));
+        int f = args.indexOf("--filetype");
+        String filetype = f >= 0 && f + 1 < args.size() ? args.get(f + 1) : "ddraw";
+        DeployFlow.Options options = new DeployFlow.Options(home, cacheDir(), home.resolve("data/lab"), kvm, Duration.ofMinutes(10),
+                filetype);
         System.out.println("metalcast lab: one QEMU machine PXE-boots from metalcast and gets a custom image deployed");
         try (DeployFlow flow = new DeployFlow(options, System.out)) {
             DeployFlow.Report report = flow.run();

@@ -7,29 +7,32 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.metalcast.testbed.lab.DeployFlow;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The walking skeleton end to end on a real QEMU machine: PXE boot from metalcast, enlist, upload a raw custom image,
- * deploy, and the machine, rebooted from its own disk, prints its marker while the API shows it Deployed.
+ * The walking skeleton end to end on a real QEMU machine: PXE boot from metalcast, enlist, upload a custom image (raw,
+ * and gzip-compressed as MAAS users most often send it), deploy, and the machine, rebooted from its own disk, prints its
+ * marker while the API shows it Deployed.
  * Needs root (network namespaces, taps); CI runs as root, without KVM.
  */
 class DeployCustomImageIT {
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ddraw", "ddgz"})
     @Timeout(value = 40, unit = java.util.concurrent.TimeUnit.MINUTES)
-    void machinePxeBootsAndGetsTheCustomImageOnItsDisk() throws Exception {
+    void machinePxeBootsAndGetsTheCustomImageOnItsDisk(String filetype) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "the lab needs root for namespaces and taps");
         boolean kvm = Boolean.getBoolean("metalcast.lab.kvm");
         Path home = Main.home();
-        DeployFlow.Options options = new DeployFlow.Options(home, Main.cacheDir(), home.resolve("testbed/target/lab-it"), kvm,
-                Duration.ofMinutes(kvm ? 5 : 15));
+        DeployFlow.Options options = new DeployFlow.Options(home, Main.cacheDir(), home.resolve("testbed/target/lab-it-" + filetype), kvm,
+                Duration.ofMinutes(kvm ? 5 : 15), filetype);
         try (DeployFlow flow = new DeployFlow(options, System.out)) {
             DeployFlow.Report report = flow.run();
             assertEquals("Deployed", report.status());
             assertFalse(report.hostname().isBlank(), "the machine has a host name");
-            System.out.println("end-to-end stages (" + (kvm ? "KVM" : "TCG") + "): " + report.consoleStages());
+            System.out.println("end-to-end stages, " + filetype + " (" + (kvm ? "KVM" : "TCG") + "): " + report.consoleStages());
         }
     }
 }

@@ -27,8 +27,16 @@ import java.util.concurrent.TimeoutException;
  * One code path for {@code ./metalcast lab} and the end-to-end test.
  */
 public final class DeployFlow implements AutoCloseable {
-    /** Where the flow runs and how long it may wait at each stage. */
-    public record Options(Path home, Path cacheDir, Path workDir, boolean kvm, Duration stageTimeout) {
+    /**
+     * Where the flow runs, how long it may wait at each stage, and the MAAS filetype the sample image is uploaded as
+     * ({@code ddraw}, or {@code ddgz}: the same disk gzip-compressed, as MAAS users most often send it).
+     */
+    public record Options(Path home, Path cacheDir, Path workDir, boolean kvm, Duration stageTimeout, String filetype) {
+        public Options {
+            if (!List.of("ddraw", "ddgz").contains(filetype)) {
+                throw new IllegalArgumentException("filetype: '" + filetype + "' (expected: ddraw or ddgz)");
+            }
+        }
     }
 
     /** One timed step of the flow. */
@@ -75,14 +83,16 @@ public final class DeployFlow implements AutoCloseable {
         out.println("  status page: " + statusPage);
         MaasClient maas = new MaasClient(engine.api(), engine.key());
 
-        step("upload " + IMAGE_NAME + " (ddraw, " + image.size() / (1024 * 1024) + " MiB)", () -> {
+        Path upload = options.filetype().equals("ddgz") ? gzip(image.rawImage(), options.workDir().resolve("sample.raw.gz"))
+                : image.rawImage();
+        step("upload " + IMAGE_NAME + " (" + options.filetype() + ", " + Files.size(upload) / (1024 * 1024) + " MiB)", () -> {
             Map<String, String> fields = new LinkedHashMap<>();
             fields.put("name", IMAGE_NAME);
             fields.put("architecture", "amd64/generic");
             fields.put("title", "metalcast sample");
             fields.put("base_image", image.release());
-            fields.put("filetype", "ddraw");
-            return maas.uploadBootResource(fields, image.rawImage());
+            fields.put("filetype", options.filetype());
+            return maas.uploadBootResource(fields, upload);
         });
 
         machine = QemuMachine.create("lab-vm-1", MAC, options.workDir().resolve("vm-1"), 2L << 30, options.kvm());
@@ -140,6 +150,12 @@ public final class DeployFlow implements AutoCloseable {
         }
         stages.put("reboot to marker (firmware, iPXE exit, disk boot)", Duration.between(doneAt, console.line(marker).seen()));
         return stages;
+    }
+
+    /** The disk compressed as a MAAS user would: {@code gzip -c}. */
+    private static Path gzip(Path raw, Path to) throws IOException, InterruptedException {
+        Processes.run("sh", "-c", "gzip -c < '" + raw + "' > '" + to + "'");
+        return to;
     }
 
     private Path installerDir() throws IOException {
