@@ -18,7 +18,9 @@ public enum ImageFiletype {
     DDBZ2("ddbz2", "root-dd.bz2", "dd-bz2"),
     DDGZ("ddgz", "root-dd.gz", "dd-gz"),
     DDXZ("ddxz", "root-dd.xz", "dd-xz"),
-    DDRAW("ddraw", "root-dd.raw", "dd-raw");
+    DDRAW("ddraw", "root-dd.raw", "dd-raw"),
+    /** Not a MAAS filetype: a zstd-compressed disk image, metalcast's own addition. */
+    DDZST("ddzst", "root-dd.zst", "dd-zst");
 
     private final String uploadName;
     private final String storedName;
@@ -47,6 +49,16 @@ public enum ImageFiletype {
 
     public boolean diskImage() {
         return curtinType.startsWith("dd-");
+    }
+
+    /** The filetype deployed with curtin source type {@code type} ({@code dd-gz}, {@code tgz}...). */
+    public static Optional<ImageFiletype> ofCurtinType(String type) {
+        for (ImageFiletype t : values()) {
+            if (t.curtinType.equals(type)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
     }
 
     public static Optional<ImageFiletype> ofUploadName(String name) {
