@@ -158,8 +158,11 @@ final class TarExtractor implements StreamPipeline.TarConsumer {
             if (!link) {
                 Files.setAttribute(dest, "unix:mode", e.getMode() & 07777);
             }
-            FileTime mtime = FileTime.from(e.getLastModifiedDate().toInstant());
-            Files.getFileAttributeView(dest, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, null, null);
+            if (!e.isFIFO() && !e.isCharacterDevice() && !e.isBlockDevice()) {
+                // setting times opens the file, which blocks on a FIFO: nodes keep their creation time
+                FileTime mtime = FileTime.from(e.getLastModifiedDate().toInstant());
+                Files.getFileAttributeView(dest, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, null, null);
+            }
         } catch (IOException | UnsupportedOperationException ex) {
             log.accept("warning: attributes of " + e.getName() + ": " + ex.getMessage());
         }
