@@ -96,12 +96,12 @@ final class ChunkQueue {
     /** The chunks as a stream; each chunk goes back to the pool once read; {@code onChunk} runs after each is taken. */
     InputStream asInputStream(Runnable onChunk) {
         return new InputStream() {
+            private final byte[] one = new byte[1];
             private Chunk current;
             private int pos;
 
             @Override
             public int read() throws IOException {
-                byte[] one = new byte[1];
                 int n = read(one, 0, 1);
                 return n < 0 ? -1 : one[0] & 0xff;
             }

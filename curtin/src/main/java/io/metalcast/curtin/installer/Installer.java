@@ -25,9 +25,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The installer run inside the ephemeral environment: fetch the curtin config, choose the target disk, stream the dd
- * image onto it, write {@code write_files} into its root filesystem, and report each stage as curtin events to the
- * config's webhooks and as plain lines on stdout (the serial console).
+ * The installer run inside the ephemeral environment: fetch the curtin config, choose the target disk, stream the source
+ * onto it (a disk image of any MAAS filetype through {@link StreamPipeline}, or a root tarball into a fresh ext4 made by
+ * {@link RootFilesystem}), write {@code write_files} into its root filesystem, and report each stage as curtin events to
+ * the config's webhooks and as plain lines on stdout (the serial console).
  */
 public final class Installer {
     public static final String CMD_INSTALL = "cmd-install";

@@ -65,8 +65,8 @@ final class Fixtures {
         try (OutputStream out = switch (c) {
             case NONE -> bytes;
             case GZIP -> new GZIPOutputStream(bytes);
-            case XZ -> new XZOutputStream(bytes, new LZMA2Options(1));
-            case BZIP2 -> new BZip2CompressorOutputStream(bytes);
+            case XZ -> new XZOutputStream(bytes, new LZMA2Options(0));
+            case BZIP2 -> new BZip2CompressorOutputStream(bytes, 1);
             case ZSTD -> new ZstdOutputStream(bytes);
             case LZ4 -> throw new IllegalArgumentException("lz4 not used here");
         }) {

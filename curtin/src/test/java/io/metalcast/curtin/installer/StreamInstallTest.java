@@ -175,7 +175,7 @@ class StreamInstallTest {
         assertEquals(InstallException.Kind.TARGET, r.failure(), r.message());
     }
 
-    static final byte[] BIG = new byte[3 << 20];
+    static final byte[] BIG = new byte[(1 << 20) + 4321];
 
     static {
         new Random(11).nextBytes(BIG);
