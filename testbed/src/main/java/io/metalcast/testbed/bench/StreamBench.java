@@ -160,8 +160,10 @@ public final class StreamBench {
         Path config = work.resolve("curtin-" + fmt + ".yaml");
         Files.writeString(config, CurtinYaml.render(new CurtinConfig(Map.of("image", new Source(type, url, sha256, length)), Map.of(), Map.of(), "")));
         String java = ProcessHandle.current().info().command().orElse("java");
+        // under surefire/failsafe java.class.path is only the booter jar; the real one is in this property
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         long start = System.nanoTime();
-        String out = exec(List.of(java, "-cp", System.getProperty("java.class.path"), "io.metalcast.curtin.installer.Installer",
+        String out = exec(List.of(java, "-cp", classpath, "io.metalcast.curtin.installer.Installer",
                 "--config-url", config.toUri().toString(), "--target", target.toString(), "--mount-root", work.resolve("mnt").toString()), null);
         exec(List.of("sync"), null);
         double t = (System.nanoTime() - start) / 1e9;
