@@ -6,17 +6,15 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLConnection;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Downloads one source into full buffers, hashing every byte as it arrives. A connection that drops (an error, or an end
+ * Downloads one source into full buffers. A connection that drops (an error, or an end
  * before the announced length) is resumed with {@code Range: bytes=<n>-}; the answer must be 206 with a matching
  * {@code Content-Range}, and a server that ignores the range fails the download instead of silently starting over.
+ * The bytes are hashed here, continuously across resumes, unless a later stage hashes them.
  * Not thread-safe: one thread fills, any thread may {@link #cancel}.
  */
 final class Fetcher {
@@ -27,7 +25,7 @@ final class Fetcher {
     private final Duration readTimeout;
     private final int maxResumes;
     private final Duration resumeBackoff;
-    private final MessageDigest digest;
+    private final Checksum checksum;
     private volatile URLConnection connection;
     private volatile boolean cancelled;
     private InputStream in;
@@ -37,17 +35,14 @@ final class Fetcher {
     private int failuresSinceProgress;
     private long countAtLastResume;
 
-    Fetcher(URI uri, Duration connectTimeout, Duration readTimeout, int maxResumes, Duration resumeBackoff) {
+    /** {@code checksum}: fed every byte as it arrives; null when a later stage hashes the bytes instead. */
+    Fetcher(URI uri, Duration connectTimeout, Duration readTimeout, int maxResumes, Duration resumeBackoff, Checksum checksum) {
         this.uri = uri;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
         this.maxResumes = maxResumes;
         this.resumeBackoff = resumeBackoff;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this runtime", e);
-        }
+        this.checksum = checksum;
     }
 
     /** Sends the first request; afterwards {@link #total()} is the announced length (-1 when none). */
@@ -87,16 +82,13 @@ final class Fetcher {
                 }
                 break;
             }
-            digest.update(buf, n, r);
+            if (checksum != null) {
+                checksum.update(buf, n, r);
+            }
             count += r;
             n += r;
         }
         return n;
-    }
-
-    /** The sha256 of every byte fetched; call once, at the end. */
-    String sha256() {
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** Stops the download from another thread: a blocked read fails at once. */

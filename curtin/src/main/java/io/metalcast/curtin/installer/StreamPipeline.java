@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Streams one source onto the target in overlapped stages, each on its own thread with a bounded pool of 4 MiB buffers
  * between them: the download (HTTP, sha256 over the fetched bytes, Range resume), the decoder (decompression, tar), and the
- * writer (positional 4 MiB writes; all-zero 64 KiB blocks skipped once the target is known to read as zeros; {@code force}
+ * writer (which also hashes a raw image, which has no decoder) (positional 4 MiB writes; all-zero 64 KiB blocks skipped once the target is known to read as zeros; {@code force}
  * at the end). A raw image skips the decoder: the writer writes the downloaded buffers themselves. Checksum and size are
  * verified before the stream is declared complete; a failure zeroes the start of what was written so a partial or corrupt
  * image never boots.
@@ -80,7 +80,11 @@ final class StreamPipeline {
     /** Writes a disk-image source ({@link SourceFormat.Layout#DISK} or {@code TAR_DISK}) onto {@code target}. */
     Result writeDisk(Source source, SourceFormat format, TargetDisk target, Progress progress) throws InstallException {
         long start = System.nanoTime();
-        Fetcher fetcher = open(source);
+        boolean raw = format.layout() == SourceFormat.Layout.DISK && !format.compressed();
+        // a raw image has no decoder: the writer, otherwise idle on a mostly empty image, hashes instead of the download thread
+        Checksum writerSum = raw ? new Checksum() : null;
+        Checksum fetchSum = raw ? null : new Checksum();
+        Fetcher fetcher = open(source, fetchSum);
         long imageLength = format.preservesLength() ? fetchLength(source, fetcher) : -1;
         if (imageLength > target.size()) {
             fetcher.close();
@@ -91,10 +95,10 @@ final class StreamPipeline {
         ChunkQueue fetched = new ChunkQueue(BUFFERS, BLOCK);
         List<Thread> threads = new ArrayList<>();
         AtomicReference<String> sha = new AtomicReference<>("");
-        threads.add(thread("metalcast-fetch", () -> fetch(source, fetcher, fetched, sha)));
+        threads.add(thread("metalcast-fetch", () -> fetch(source, fetcher, fetchSum, fetched, sha)));
         ChunkQueue image = fetched;
         AtomicReference<Compression> compression = new AtomicReference<>(Compression.NONE);
-        if (format.layout() != SourceFormat.Layout.DISK || format.compressed()) {
+        if (!raw) {
             ChunkQueue decoded = new ChunkQueue(BUFFERS, BLOCK);
             threads.add(thread("metalcast-decode", () -> decode(source, format, fetched, decoded, compression)));
             image = decoded;
@@ -106,9 +110,15 @@ final class StreamPipeline {
             try {
                 ChunkQueue.Chunk c;
                 while ((c = image.take()) != null) {
+                    if (writerSum != null) {
+                        writerSum.update(c.data(), 0, c.length());
+                    }
                     writer.write(out, c.data(), c.length());
                     image.release(c);
                     clock.tick(writer.position);
+                }
+                if (writerSum != null) {
+                    sha.set(writerSum.verify(source));
                 }
                 out.force(true);
                 return new Result(fetcher.count(), writer.position, sha.get(), System.nanoTime() - start,
@@ -139,10 +149,11 @@ final class StreamPipeline {
     /** Downloads a root tarball and hands its decompressed bytes to {@code consumer}; the checksum is verified before returning. */
     Result extractTarball(Source source, SourceFormat format, TarConsumer consumer, Progress progress) throws InstallException {
         long start = System.nanoTime();
-        Fetcher fetcher = open(source);
+        Checksum fetchSum = new Checksum();
+        Fetcher fetcher = open(source, fetchSum);
         ChunkQueue fetched = new ChunkQueue(BUFFERS, BLOCK);
         AtomicReference<String> sha = new AtomicReference<>("");
-        Thread t = thread("metalcast-fetch", () -> fetch(source, fetcher, fetched, sha));
+        Thread t = thread("metalcast-fetch", () -> fetch(source, fetcher, fetchSum, fetched, sha));
         java.util.concurrent.atomic.AtomicLong extracted = new java.util.concurrent.atomic.AtomicLong();
         ProgressClock clock = new ProgressClock(progress, fetcher, fetchLength(source, fetcher), start);
         AtomicReference<Compression> compression = new AtomicReference<>(Compression.NONE);
@@ -166,14 +177,14 @@ final class StreamPipeline {
         }
     }
 
-    private Fetcher open(Source source) throws InstallException {
+    private Fetcher open(Source source, Checksum checksum) throws InstallException {
         URI uri;
         try {
             uri = URI.create(source.uri());
         } catch (IllegalArgumentException e) {
             throw new InstallException(Kind.DOWNLOAD, "source uri '" + source.uri() + "': " + e.getMessage(), e);
         }
-        Fetcher fetcher = new Fetcher(uri, connectTimeout, readTimeout, maxResumes, resumeBackoff);
+        Fetcher fetcher = new Fetcher(uri, connectTimeout, readTimeout, maxResumes, resumeBackoff, checksum);
         fetcher.open();
         if (source.size() >= 0 && fetcher.total() >= 0 && source.size() != fetcher.total()) {
             fetcher.close();
@@ -187,8 +198,11 @@ final class StreamPipeline {
         return source.size() >= 0 ? source.size() : fetcher.total();
     }
 
-    /** The download stage: fills buffers, then verifies length and checksum before ending the stream. */
-    private static void fetch(Source source, Fetcher fetcher, ChunkQueue out, AtomicReference<String> verified) {
+    /**
+     * The download stage: fills buffers, then verifies the length and (when it hashed, {@code checksum} not null) the
+     * checksum before ending the stream.
+     */
+    private static void fetch(Source source, Fetcher fetcher, Checksum checksum, ChunkQueue out, AtomicReference<String> verified) {
         try {
             while (true) {
                 byte[] buf = out.acquire();
@@ -200,16 +214,13 @@ final class StreamPipeline {
                     break;
                 }
             }
-            String sha256 = fetcher.sha256();
             if (source.size() >= 0 && fetcher.count() != source.size()) {
                 throw new InstallException(Kind.SIZE_MISMATCH, "source " + source.uri() + " is " + fetcher.count() + " bytes (expected: "
                         + source.size() + ")");
             }
-            if (!source.sha256().isEmpty() && !source.sha256().equalsIgnoreCase(sha256)) {
-                throw new InstallException(Kind.CHECKSUM_MISMATCH, "source " + source.uri() + " sha256 " + sha256 + " (expected: "
-                        + source.sha256() + ")");
+            if (checksum != null) {
+                verified.set(checksum.verify(source));
             }
-            verified.set(sha256);
             out.end();
         } catch (InstallException e) {
             out.fail(e);
