@@ -51,6 +51,16 @@ public enum ImageFiletype {
         return curtinType.startsWith("dd-");
     }
 
+    /** The filetype deployed with curtin source type {@code type} ({@code dd-gz}, {@code tgz}...). */
+    public static Optional<ImageFiletype> ofCurtinType(String type) {
+        for (ImageFiletype t : values()) {
+            if (t.curtinType.equals(type)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+
     public static Optional<ImageFiletype> ofUploadName(String name) {
         if (name == null) {
             return Optional.empty();

@@ -47,10 +47,23 @@ final class Commands {
 
     /** Runs {@code command} with stderr merged into stdout; returns the output, trimmed. */
     String run(List<String> command) throws CommandException {
+        return run(command, null);
+    }
+
+    /** Runs {@code command} with {@code input} (null: none) on its stdin and stderr merged into stdout; returns the output, trimmed. */
+    String run(List<String> command, String input) throws CommandException {
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            if (input == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            }
+            p = pb.start();
+            if (input != null) {
+                try (var stdin = p.getOutputStream()) {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
         } catch (IOException e) {
             throw new CommandException(String.join(" ", command) + ": cannot run (" + e.getMessage() + ")", CommandException.NOT_STARTED, "");
         }

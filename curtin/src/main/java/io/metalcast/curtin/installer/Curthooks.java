@@ -79,7 +79,7 @@ final class Curthooks {
                     }
                     log.accept("root filesystem " + partition + " (holds /curtin)");
                     for (WriteFile f : files.values()) {
-                        write(f);
+                        write(mountRoot, f);
                         log.accept("wrote " + f.path() + " (" + f.permissions() + ")");
                     }
                     sync();
@@ -223,8 +223,19 @@ final class Curthooks {
         }
     }
 
-    private void write(WriteFile f) throws InstallException {
-        Path root = mountRoot.toAbsolutePath().normalize();
+    /** For a root tarball, whose filesystem is already at {@code root} (mounted or a directory): writes {@code write_files} into it. */
+    Outcome writeInto(Path root, Map<String, WriteFile> files) throws InstallException {
+        for (WriteFile f : files.values()) {
+            write(root, f);
+            log.accept("wrote " + f.path() + " (" + f.permissions() + ")");
+        }
+        sync();
+        return new Outcome("WARN", "root filesystem at " + root + ", wrote " + files.size() + " file(s); no bootloader installed"
+                + " (not supported for root tarballs)");
+    }
+
+    private void write(Path rootDir, WriteFile f) throws InstallException {
+        Path root = rootDir.toAbsolutePath().normalize();
         Path dest = root.resolve(f.path().substring(1)).normalize();
         if (!dest.startsWith(root) || dest.equals(root)) {
             throw new InstallException(Kind.CURTHOOKS, "write_files path '" + f.path() + "' (expected: a file inside the target)");

@@ -20,6 +20,8 @@ public final class InstallException extends Exception {
         SIZE_MISMATCH,
         /** The image's sha256 differs from the expected one. */
         CHECKSUM_MISMATCH,
+        /** The downloaded bytes do not decode as the source type says (not compressed, corrupt or truncated stream, bad tar). */
+        DECODE,
         /** Writing to the target failed. */
         WRITE,
         /** The installed system could not be configured (no root partition, mount or write failure). */

@@ -16,6 +16,7 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +25,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The installer run inside the ephemeral environment: fetch the curtin config, choose the target disk, stream the dd
- * image onto it, write {@code write_files} into its root filesystem, and report each stage as curtin events to the
- * config's webhooks and as plain lines on stdout (the serial console).
+ * The installer run inside the ephemeral environment: fetch the curtin config, choose the target disk, stream the source
+ * onto it (a disk image of any MAAS filetype through {@link StreamPipeline}, or a root tarball into a fresh ext4 made by
+ * {@link RootFilesystem}), write {@code write_files} into its root filesystem, and report each stage as curtin events to
+ * the config's webhooks and as plain lines on stdout (the serial console).
  */
 public final class Installer {
     public static final String CMD_INSTALL = "cmd-install";
@@ -39,11 +41,16 @@ public final class Installer {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REPORTING_DRAIN = Duration.ofSeconds(30);
 
+    private static final int MAX_RESUMES = 5;
+    private static final Duration RESUME_BACKOFF = Duration.ofMillis(500);
+
     private final InstallerOptions options;
     private final PrintStream console;
     private final StringBuilder logText = new StringBuilder();
     private final List<InstallEvent> events = new ArrayList<>();
     private final Commands commands = new Commands(Duration.ofSeconds(60));
+    /** For commands whose time grows with the disk: mkfs, zeroing. */
+    private final Commands longCommands = new Commands(Duration.ofMinutes(30));
 
     public Installer(InstallerOptions options, PrintStream console) {
         this.options = options;
@@ -121,7 +128,11 @@ public final class Installer {
         private final CurtinConfig config;
         private final EventSink sink;
         private TargetDisk target;
-        private ImageExtractor.Result extracted;
+        private StreamPipeline.Result extracted;
+        private Source source;
+        private SourceFormat format;
+        private InstallException sourceError;
+        private Path treeRoot;
 
         Run(CurtinConfig config, EventSink sink) {
             this.config = config;
@@ -131,11 +142,30 @@ public final class Installer {
         InstallResult install(long start) {
             emit(CMD_INSTALL, InstallEvent.START, null, "curtin command install", "DEBUG");
             String stage = STAGE_PARTITIONING;
+            RootFilesystem rootFs = null;
             try {
                 emit(stage, InstallEvent.START, null, "configuring storage", "INFO");
-                target = options.target() != null ? chooser().inspect(options.target()) : chooser().choose();
-                String chosen = "target " + target.path() + " (" + Units.bytes(target.size()) + ", "
-                        + (target.blockDevice() ? "block device" : "regular file") + ")";
+                resolveSource();
+                boolean tarball = format != null && format.layout() == SourceFormat.Layout.ROOT_TAR;
+                String chosen;
+                if (options.target() != null && Files.isDirectory(options.target())) {
+                    if (!tarball) {
+                        throw new InstallException(Kind.TARGET, "target " + options.target() + " is a directory (expected: a block device or"
+                                + " regular file; a directory only for a root tarball)");
+                    }
+                    target = new TargetDisk(options.target(), 0, false);
+                    treeRoot = options.target();
+                    chosen = "target directory " + options.target() + " (root tarball unpacked into it)";
+                } else {
+                    target = options.target() != null ? chooser().inspect(options.target()) : chooser().choose();
+                    chosen = "target " + target.path() + " (" + Units.bytes(target.size()) + ", "
+                            + (target.blockDevice() ? "block device" : "regular file") + ")";
+                    if (tarball) {
+                        rootFs = new RootFilesystem(longCommands, options.sysRoot(), options.mountRoot(), Installer.this::log);
+                        chosen += ": " + rootFs.create(target, options.attachLoop());
+                        treeRoot = rootFs.root();
+                    }
+                }
                 log(chosen);
                 emit(stage, InstallEvent.FINISH, InstallEvent.SUCCESS, "configuring storage: " + chosen, "INFO");
 
@@ -146,10 +176,15 @@ public final class Installer {
 
                 stage = STAGE_CURTHOOKS;
                 emit(stage, InstallEvent.START, null, "configuring installed system", "INFO");
-                Curthooks.Outcome hooks = new Curthooks(commands, options.sysRoot(), options.mountRoot(), Installer.this::log)
-                        .run(target, config.writeFiles(), options.attachLoop());
+                Curthooks curthooks = new Curthooks(commands, options.sysRoot(), options.mountRoot(), Installer.this::log);
+                Curthooks.Outcome hooks = treeRoot != null ? curthooks.writeInto(treeRoot, config.writeFiles())
+                        : curthooks.run(target, config.writeFiles(), options.attachLoop());
                 log("curthooks " + hooks.result() + ": " + hooks.description());
                 emit(stage, InstallEvent.FINISH, hooks.result(), "configuring installed system: " + hooks.description(), "INFO");
+                if (rootFs != null) {
+                    rootFs.close();
+                    rootFs = null;
+                }
 
                 String summary = "installed " + Units.bytes(extracted.written()) + " on " + target.path() + " in "
                         + Units.seconds(System.nanoTime() - start);
@@ -170,27 +205,60 @@ public final class Installer {
                 emitFinal(InstallEvent.FAIL, "curtin command install failed in " + stage + ": internal error: " + e);
                 return new InstallResult(false, Kind.WRITE, stage, "internal error: " + e, target == null ? null : target.path(),
                         0, "", elapsed(start), events);
+            } finally {
+                if (rootFs != null) {
+                    rootFs.close();
+                }
+            }
+        }
+
+        /** Finds the one source and its format; a problem is kept and reported by the extract stage, where curtin reports it. */
+        private void resolveSource() {
+            try {
+                source = installSource(config);
+                format = SourceFormat.forType(source.type()).orElseThrow(() -> new InstallException(Kind.CONFIG,
+                        "source type " + source.type() + " not supported (expected: " + SourceFormat.supported() + ")"));
+            } catch (InstallException e) {
+                sourceError = e;
             }
         }
 
         private String extract() throws InstallException {
-            Source source = ddSource(config);
-            SourceDecoder decoder = SourceDecoder.forType(source.type()).orElseThrow(() -> new InstallException(Kind.CONFIG,
-                    "source type " + source.type() + " not supported yet (expected: " + SourceDecoder.supported() + ")"));
-            log("extract " + source.type() + " " + source.uri() + " -> " + target.path()
+            if (sourceError != null) {
+                throw sourceError;
+            }
+            log("extract " + source.type() + " " + source.uri() + " -> " + (treeRoot != null ? treeRoot : target.path())
                     + (source.size() >= 0 ? " (" + Units.bytes(source.size()) + ")" : ""));
-            ImageExtractor extractor = new ImageExtractor(options.progressInterval(), CONNECT_TIMEOUT, READ_TIMEOUT);
-            extracted = extractor.extract(source, decoder, target, (written, expected, nanos) -> {
-                String text = "wrote " + Units.bytes(written) + (expected >= 0 ? " of " + Units.bytes(expected) : "") + " at "
-                        + Units.rate(written, nanos);
+            StreamPipeline pipeline = new StreamPipeline(options.progressInterval(), CONNECT_TIMEOUT, READ_TIMEOUT, MAX_RESUMES,
+                    RESUME_BACKOFF, new TargetZeroing(longCommands, options.sysRoot()));
+            StreamPipeline.Progress progress = (written, fetched, total, nanos) -> {
+                String text = (treeRoot != null ? "unpacked " : "wrote ") + Units.bytes(written) + " at " + Units.rate(written, nanos)
+                        + ", fetched " + Units.bytes(fetched) + (total >= 0 ? " of " + Units.bytes(total) : "") + " at "
+                        + Units.rate(fetched, nanos) + (total > 0 && fetched > 0 ? ", ETA "
+                        + Units.seconds((long) (nanos * ((double) (total - fetched) / fetched))) : "");
                 log("extract " + text);
                 emit(STAGE_EXTRACT, InstallEvent.PROGRESS, null, text, "INFO");
-            });
+            };
+            if (treeRoot != null) {
+                TarExtractor tar = new TarExtractor(treeRoot, Commands.runningAsRoot(), commands, Installer.this::log);
+                extracted = pipeline.extractTarball(source, format, tar, progress);
+                log("extract: " + source.type() + " (" + extracted.compression().name().toLowerCase(java.util.Locale.ROOT) + "), "
+                        + tar.entries() + " entries" + resumes());
+            } else {
+                extracted = pipeline.writeDisk(source, format, target, progress);
+                log("extract: " + source.type() + " (" + extracted.compression().name().toLowerCase(java.util.Locale.ROOT) + "), "
+                        + Units.bytes(extracted.zeroSkipped()) + " of zero blocks skipped, " + extracted.writes() + " writes"
+                        + resumes() + "; " + extracted.zeroing());
+            }
             String done = Units.bytes(extracted.written()) + " in " + Units.seconds(extracted.nanos()) + " ("
                     + Units.rate(extracted.written(), extracted.nanos()) + ") sha256 "
                     + (extracted.sha256Checked() ? "ok" : extracted.sha256() + " (not checked: none expected)");
             log("extract " + done);
             return done;
+        }
+
+        private String resumes() {
+            return extracted.resumes() == 0 ? "" : ", " + extracted.resumes() + " resume(s) after dropped connections";
         }
 
         private DiskChooser chooser() {
@@ -216,20 +284,12 @@ public final class Installer {
         }
     }
 
-    /** The one dd source of the config; curtin allows exactly one and we deploy nothing else. */
-    static Source ddSource(CurtinConfig config) throws InstallException {
-        List<Map.Entry<String, Source>> dd = new ArrayList<>();
-        for (Map.Entry<String, Source> e : config.sources().entrySet()) {
-            if (!e.getValue().type().startsWith("dd-")) {
-                throw new InstallException(Kind.CONFIG, "source " + e.getKey() + ": type " + e.getValue().type()
-                        + " not supported (expected: a dd image, " + SourceDecoder.supported() + ")");
-            }
-            dd.add(e);
+    /** The one source of the config; curtin allows one dd source, and we deploy exactly one source of any type. */
+    static Source installSource(CurtinConfig config) throws InstallException {
+        if (config.sources().size() != 1) {
+            throw new InstallException(Kind.CONFIG, "sources: " + config.sources().size() + " sources (expected: exactly 1)");
         }
-        if (dd.size() != 1) {
-            throw new InstallException(Kind.CONFIG, "sources: " + dd.size() + " dd sources (expected: exactly 1)");
-        }
-        return dd.get(0).getValue();
+        return config.sources().values().iterator().next();
     }
 
     private CurtinConfig fetchConfig() throws InstallException {

@@ -170,13 +170,16 @@ class InstallerTest {
     }
 
     @Test
-    void serverClosingMidStreamFails() throws Exception {
+    void serverClosingMidStreamAndIgnoringRangeFailsClearly() throws Exception {
         server.cutImageAt = 5 * 1024 * 1024;
+        server.rangeSupport = false;
         Path target = target(IMAGE);
         Files.write(target, new byte[IMAGE]);
         Files.write(target, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.WRITE);
         InstallResult r = install(config(new Source("dd-raw", server.base() + "/image", "", -1), Map.of()), target);
         assertFailed(r, InstallException.Kind.DOWNLOAD, Installer.STAGE_EXTRACT);
+        assertTrue(r.message().contains("Range request answered with HTTP 200 (expected: 206)"), r.message());
+        assertEquals(List.of("bytes=" + (5 * 1024 * 1024) + "-"), server.ranges);
         assertArrayEquals(new byte[1 << 20], Arrays.copyOf(Files.readAllBytes(target), 1 << 20), "a partial image is not left bootable");
     }
 
@@ -202,7 +205,7 @@ class InstallerTest {
 
     @Test
     void unsupportedSourceTypeFails() throws Exception {
-        InstallResult r = install(config(new Source("dd-xz", server.base() + "/image", "", -1), Map.of()), target(IMAGE));
+        InstallResult r = install(config(new Source("fsimage", server.base() + "/image", "", -1), Map.of()), target(IMAGE));
         assertFailed(r, InstallException.Kind.CONFIG, Installer.STAGE_EXTRACT);
     }
 

@@ -29,8 +29,16 @@ final class TestServer implements AutoCloseable {
     private final List<Posted> posted = new ArrayList<>();
     volatile String config = "";
     volatile byte[] image = new byte[0];
-    /** When >= 0: announce the full length but close the connection after this many image bytes. */
+    /** More files, served at {@code /files/<name>} exactly as {@link #image} is. */
+    final Map<String, byte[]> files = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When >= 0: announce the full length but close the connection on reaching this byte of the file. */
     volatile long cutImageAt = -1;
+    /** How many responses {@link #cutImageAt} cuts; then files are served whole. */
+    final AtomicInteger cutsLeft = new AtomicInteger(Integer.MAX_VALUE);
+    /** Whether {@code Range: bytes=N-} is answered with 206; when false the whole file comes with 200. */
+    volatile boolean rangeSupport = true;
+    /** The Range headers received, in order. */
+    final List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Status answers for the next webhook posts (then 204). */
     final List<Integer> statusPlan = new ArrayList<>();
     final AtomicInteger statusRequests = new AtomicInteger();
@@ -39,7 +47,15 @@ final class TestServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/config", ex -> send(ex, 200, config.getBytes(StandardCharsets.UTF_8)));
-        server.createContext("/image", this::image);
+        server.createContext("/image", ex -> serve(ex, image));
+        server.createContext("/files/", ex -> {
+            byte[] data = files.get(ex.getRequestURI().getPath().substring("/files/".length()));
+            if (data == null) {
+                send(ex, 404, new byte[0]);
+            } else {
+                serve(ex, data);
+            }
+        });
         server.createContext("/MAAS/metadata/status/", this::status);
         server.start();
     }
@@ -52,19 +68,35 @@ final class TestServer implements AutoCloseable {
         return List.copyOf(posted);
     }
 
-    private void image(HttpExchange ex) throws IOException {
-        byte[] data = image;
+    private void serve(HttpExchange ex, byte[] data) throws IOException {
+        String range = ex.getRequestHeaders().getFirst("Range");
+        long from = 0;
+        int status = 200;
+        if (range != null) {
+            ranges.add(range);
+            if (rangeSupport) {
+                var m = java.util.regex.Pattern.compile("bytes=(\\d+)-").matcher(range);
+                if (!m.matches()) {
+                    send(ex, 416, new byte[0]);
+                    return;
+                }
+                from = Long.parseLong(m.group(1));
+                status = 206;
+                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (data.length - 1) + "/" + data.length);
+            }
+        }
         long cut = cutImageAt;
+        boolean cutThis = cut >= from && cut < data.length && cutsLeft.getAndDecrement() > 0;
         ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
-        ex.sendResponseHeaders(200, data.length);
+        ex.sendResponseHeaders(status, data.length - from);
         try (OutputStream out = ex.getResponseBody()) {
-            if (cut >= 0) {
-                out.write(data, 0, (int) cut);
+            if (cutThis) {
+                out.write(data, (int) from, (int) (cut - from));
                 out.flush();
                 ex.close();
                 return;
             }
-            out.write(data);
+            out.write(data, (int) from, (int) (data.length - from));
         } catch (IOException e) {
             // the client went away: part of some tests
         }
