@@ -1,6 +1,7 @@
 package io.metalcast.testbed;
 
 import io.metalcast.testbed.bench.HttpBench;
+import io.metalcast.testbed.bench.StreamBench;
 import io.metalcast.testbed.lab.DeployFlow;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ public final class Main {
             case "lab" -> System.exit(lab(a.subList(1, a.size())));
             case "bench" -> System.exit(bench(a.subList(1, a.size())));
             default -> {
-                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz] | metalcast bench NAME");
+                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz] | metalcast bench http|stream");
                 System.exit(2);
             }
         }
@@ -35,8 +36,9 @@ public final class Main {
         List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
         return switch (name) {
             case "http" -> HttpBench.run(rest);
+            case "stream" -> StreamBench.run(rest);
             default -> {
-                System.err.println("usage: metalcast bench http [options]");
+                System.err.println("usage: metalcast bench http|stream [options]");
                 yield 2;
             }
         };
