@@ -27,8 +27,21 @@ log "rootfs: jlink $mods"
 rm -f "$stage/opt/metalcast/jre/lib/server/classes_nocoops.jsa"
 ln -s /opt/metalcast/jre/bin/java "$stage/usr/bin/java"
 
-# glibc and whatever else the runtime links against, at the paths the loader expects.
-libs=$(find "$stage/opt/metalcast/jre" -type f \( -name '*.so' -o -perm -u+x \) -exec sh -c 'ldd "$1" 2>/dev/null || true' _ {} \; \
+# Disk tools busybox lacks or cuts short, from Debian's util-linux and e2fsprogs: the installer partitions and
+# formats the target for root tarballs (sfdisk, mkfs.ext4) and zeroes it before skipping zero blocks (blkdiscard -z,
+# fallocate --punch-hole). The real binaries replace busybox's applets of the same name.
+tools="sfdisk blkdiscard fallocate mkfs.ext4 e2fsck"
+for t in $tools; do
+  p=$(command -v "$t" || PATH=/usr/sbin:/sbin:$PATH command -v "$t") || die "rootfs: $t not found (packages util-linux, fdisk, e2fsprogs)"
+  for d in bin sbin usr/bin usr/sbin; do rm -f "$stage/$d/$t"; done
+  mkdir -p "$stage$(dirname "$p")"
+  cp -L "$p" "$stage$p"
+done
+cp /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
+
+# glibc and whatever else the runtime and the disk tools link against, at the paths the loader expects.
+libs=$( (find "$stage/opt/metalcast/jre" -type f \( -name '*.so' -o -perm -u+x \); for t in $tools; do find "$stage"/bin "$stage"/sbin "$stage"/usr/bin "$stage"/usr/sbin -name "$t" -type f; done) \
+  | while read -r f; do ldd "$f" 2>/dev/null || true; done \
   | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' | sort -u)
 for l in $libs; do
   case "$l" in "$stage"/*) continue ;; esac

@@ -79,8 +79,25 @@ class ImageBuildersIT {
         assertTrue(squash.contains("squashfs-root/opt/metalcast/installer/metalcast-curtin-standin.jar"), "squashfs lacks the jar");
         assertTrue(squash.stream().anyMatch(e -> e.endsWith("/bin/java")), "squashfs lacks bin/java");
         for (String entry : List.of("squashfs-root/sbin/init", "squashfs-root/sbin/losetup", "squashfs-root/bin/mount",
-                "squashfs-root/sbin/blockdev", "squashfs-root/lib64/ld-linux-x86-64.so.2", "squashfs-root/media/root-ro")) {
+                "squashfs-root/sbin/blockdev", "squashfs-root/lib64/ld-linux-x86-64.so.2", "squashfs-root/media/root-ro",
+                "squashfs-root/usr/sbin/sfdisk", "squashfs-root/usr/sbin/mkfs.ext4", "squashfs-root/usr/sbin/blkdiscard",
+                "squashfs-root/usr/bin/fallocate", "squashfs-root/etc/mke2fs.conf")) {
             assertTrue(squash.contains(entry), "squashfs lacks " + entry);
+        }
+        // The copied tools and the runtime find every library they link against inside the squashfs.
+        Path unpacked = cache.resolve("unpacked-rootfs");
+        run("unsquashfs", "-q", "-n", "-d", unpacked.toString(), ephemeral.squashfs().toString());
+        // The runtime resolves $ORIGIN through /proc/self/exe, as it does in the machine, so /proc is mounted.
+        run("mount", "-t", "proc", "proc", unpacked.resolve("proc").toString());
+        try {
+            for (String tool : List.of("/usr/sbin/sfdisk --version", "/usr/sbin/mkfs.ext4 -V", "/usr/sbin/blkdiscard --version",
+                    "/opt/metalcast/jre/bin/java -version")) {
+                List<String> cmd = new java.util.ArrayList<>(List.of("chroot", unpacked.toString()));
+                cmd.addAll(List.of(tool.split(" ")));
+                run(cmd.toArray(String[]::new));
+            }
+        } finally {
+            run("umount", unpacked.resolve("proc").toString());
         }
 
         SampleImage sample = SampleImageBuilder.build(cache, ephemeral);
