@@ -1,10 +1,5 @@
 package io.metalcast.testbed.bench;
 
-import io.metalcast.pxe.boot.BootClient;
-import io.metalcast.pxe.boot.BootContent;
-import io.metalcast.pxe.boot.BootFileRequest;
-import io.metalcast.pxe.boot.BootPolicy;
-import io.metalcast.pxe.boot.DhcpBoot;
 import io.metalcast.pxe.http.HttpBootServer;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,57 +7,35 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * The metalcast side of {@link HttpBench}, run in its own JVM so its resident memory can be measured: serves one
- * directory with {@link HttpBootServer} on 127.0.0.1, prints {@code port=<n>} once bound, and exits (printing its
+ * directory with {@link HttpBootServer} on 127.0.0.1 (or the address given), prints {@code port=<n>} once bound, and exits (printing its
  * throughput meters) when its standard input ends.
  *
- * <p>Usage: {@code BenchHttpServer DIR}
+ * <p>Usage: {@code BenchHttpServer DIR [BIND_ADDRESS]}
  */
 public final class BenchHttpServer {
     private BenchHttpServer() {
     }
 
-    /** Publishes the regular files directly in one directory (no subdirectories, no symlinks). */
-    record DirectoryPolicy(Path root) implements BootPolicy {
-        @Override
-        public Optional<DhcpBoot> dhcpBoot(BootClient client) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<BootContent> open(BootFileRequest request) {
-            if (request.path().contains("/") || request.path().contains("?")) {
-                return Optional.empty();
-            }
-            Path file = root.resolve(request.path());
-            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                return Optional.empty();
-            }
-            return Optional.of(new BootContent.OnDisk(file, "application/octet-stream"));
-        }
-    }
-
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: BenchHttpServer DIR");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: BenchHttpServer DIR [BIND_ADDRESS]");
             System.exit(2);
         }
         Path root = Path.of(args[0]).toAbsolutePath().normalize();
+        InetAddress bind = args.length == 2 ? InetAddress.getByName(args[1]) : InetAddress.getLoopbackAddress();
         ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "bench-blocking");
             t.setDaemon(true);
             return t;
         });
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (HttpBootServer server = new HttpBootServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        try (HttpBootServer server = new HttpBootServer(new InetSocketAddress(bind, 0),
                 new DirectoryPolicy(root), blocking, registry)) {
             server.start();
             System.out.println("port=" + server.localAddress().getPort());

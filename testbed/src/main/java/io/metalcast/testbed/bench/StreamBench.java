@@ -3,11 +3,6 @@ package io.metalcast.testbed.bench;
 import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
-import io.metalcast.pxe.boot.BootClient;
-import io.metalcast.pxe.boot.BootContent;
-import io.metalcast.pxe.boot.BootFileRequest;
-import io.metalcast.pxe.boot.BootPolicy;
-import io.metalcast.pxe.boot.DhcpBoot;
 import io.metalcast.pxe.http.HttpBootServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -20,13 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -310,23 +303,6 @@ public final class StreamBench {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    /** Serves the cached images by name, nothing else; never answers DHCP. */
-    private record DirectoryPolicy(Path dir) implements BootPolicy {
-        @Override
-        public Optional<DhcpBoot> dhcpBoot(BootClient client) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<BootContent> open(BootFileRequest request) {
-            String name = request.path();
-            if (!Arrays.asList("disk.raw", "disk.raw.gz", "disk.raw.zst").contains(name)) {
-                return Optional.empty();
-            }
-            return Optional.of(new BootContent.OnDisk(dir.resolve(name), "application/octet-stream"));
         }
     }
 }

@@ -119,7 +119,7 @@ class HttpBenchTest {
         Files.createDirectories(dir.resolve("sub"));
         ExecutorService blocking = Executors.newFixedThreadPool(2);
         try (HttpBootServer server = new HttpBootServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                new BenchHttpServer.DirectoryPolicy(dir), blocking, new SimpleMeterRegistry())) {
+                new DirectoryPolicy(dir), blocking, new SimpleMeterRegistry())) {
             server.start();
             int port = server.localAddress().getPort();
             assertEquals(3 << 20, HttpBench.download(port, "/" + f.getFileName()));
