@@ -2,6 +2,7 @@ package io.metalcast.testbed;
 
 import io.metalcast.testbed.bench.HttpBench;
 import io.metalcast.testbed.bench.StreamBench;
+import io.metalcast.testbed.bench.VmStreamBench;
 import io.metalcast.testbed.lab.DeployFlow;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ public final class Main {
             case "lab" -> System.exit(lab(a.subList(1, a.size())));
             case "bench" -> System.exit(bench(a.subList(1, a.size())));
             default -> {
-                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz] | metalcast bench http|stream");
+                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz] | metalcast bench http|stream|vm");
                 System.exit(2);
             }
         }
@@ -37,8 +38,9 @@ public final class Main {
         return switch (name) {
             case "http" -> HttpBench.run(rest);
             case "stream" -> StreamBench.run(rest);
+            case "vm" -> VmStreamBench.run(rest);
             default -> {
-                System.err.println("usage: metalcast bench http|stream [options]");
+                System.err.println("usage: metalcast bench http|stream|vm [options]");
                 yield 2;
             }
         };

@@ -169,6 +169,15 @@ public final class StreamBench {
         exec(List.of("truncate", "-s", Long.toString(size), target.toString()), null);
     }
 
+    /**
+     * The bench's disk image of {@code size} bytes (a real ext4 filesystem, mostly empty) with its .gz and .zst, cached
+     * in {@code cache}; sizes and sha256s by file name ({@code disk.raw.size}, {@code disk.raw.sha256}...).
+     */
+    static Properties images(Path cache, long size) throws Exception {
+        Files.createDirectories(cache);
+        return new StreamBench(cache, size, 1).ensureImages();
+    }
+
     /** The raw image, .gz and .zst with their sizes and sha256s; built once, reused while the marker is there. */
     private Properties ensureImages() throws Exception {
         Path marker = cache.resolve("images.properties");
@@ -286,7 +295,7 @@ public final class StreamBench {
         return out;
     }
 
-    private static double median(List<Double> xs) {
+    static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }

@@ -65,7 +65,7 @@ public final class DeployFlow implements AutoCloseable {
 
     public Report run() throws IOException, InterruptedException, TimeoutException {
         Files.createDirectories(options.workDir());
-        Path installerDir = step("collect the installer", this::installerDir);
+        Path installerDir = step("collect the installer", () -> collectInstaller(options.home(), options.workDir().resolve("installer")));
         Ephemeral ephemeral = step("ephemeral environment (kernel, initramfs, squashfs)",
                 () -> EphemeralBuilder.build(options.cacheDir(), installerDir));
         SampleImage image = step("sample custom image", () -> SampleImageBuilder.build(options.cacheDir(), ephemeral));
@@ -158,9 +158,9 @@ public final class DeployFlow implements AutoCloseable {
         return to;
     }
 
-    private Path installerDir() throws IOException {
-        Path target = options.home().resolve("curtin/target");
-        Path dir = options.workDir().resolve("installer");
+    /** Copies the installer's jars (the curtin module's jar and its libraries, as built) into {@code dir}. */
+    public static Path collectInstaller(Path home, Path dir) throws IOException {
+        Path target = home.resolve("curtin/target");
         Files.createDirectories(dir);
         List<Path> jars = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(target, "metalcast-curtin-*.jar")) {

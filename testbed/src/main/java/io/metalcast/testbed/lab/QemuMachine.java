@@ -56,6 +56,27 @@ public final class QemuMachine implements AutoCloseable {
 
     /** Powers the machine on with the given firmware. */
     public void start(LabNetwork network, String tap, Firmware firmware) throws IOException {
+        launch(network, command(tap, firmware));
+    }
+
+    /**
+     * Powers the machine on straight into a kernel and initramfs (QEMU loads them; no firmware network boot), for
+     * measurements inside the ephemeral environment.
+     */
+    public void startKernel(LabNetwork network, String tap, Path kernel, Path initrd, String cmdline) throws IOException {
+        List<String> cmd = command(tap, Firmware.BIOS_IPXE_ROM);
+        cmd.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", cmdline));
+        launch(network, cmd);
+    }
+
+    private void launch(LabNetwork network, List<String> cmd) throws IOException {
+        process = new ProcessBuilder(network.exec(cmd))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("qemu.log").toFile())
+                .start();
+    }
+
+    private List<String> command(String tap, Firmware firmware) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 "qemu-system-x86_64", "-name", name,
                 "-machine", "q35,accel=" + (kvm ? "kvm" : "tcg"), "-cpu", kvm ? "host" : "max", "-m", "1024", "-smp", "1",
@@ -73,10 +94,7 @@ public final class QemuMachine implements AutoCloseable {
             cmd.addAll(List.of("-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                     "-drive", "if=pflash,format=raw,file=" + vars));
         }
-        process = new ProcessBuilder(network.exec(cmd))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("qemu.log").toFile())
-                .start();
+        return cmd;
     }
 
     public SerialConsole console() {
