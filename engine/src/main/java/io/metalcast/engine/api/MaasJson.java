@@ -58,6 +58,7 @@ final class MaasJson {
         j.put("subarches", r.architecture().substring(r.architecture().indexOf('/') + 1));
         j.put("title", r.title());
         j.put("base_image", r.baseImage());
+        br.inspection().ifPresent(i -> j.put("inspection", i));
         if (withSets) {
             Map<String, Map<String, Object>> sets = new LinkedHashMap<>();
             Map<String, long[]> totals = new LinkedHashMap<>();
@@ -87,6 +88,9 @@ final class MaasJson {
                 file.put("size", f.size());
                 file.put("complete", f.complete());
                 file.put("progress", percent(received, f.size()));
+                if (br.inspections().containsKey(f.id())) {
+                    file.put("inspection", br.inspections().get(f.id()));
+                }
                 if (!f.complete()) {
                     file.put("upload_uri", API + "boot-resources/" + r.id() + "/upload/" + f.id() + "/");
                     file.put("uploaded_size", received);
