@@ -8,6 +8,7 @@ import io.metalcast.engine.config.EngineConfig;
 import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.EphemeralCatalog;
+import io.metalcast.engine.image.EphemeralChoice;
 import io.metalcast.engine.image.ImageStore;
 import io.metalcast.engine.machine.Machines;
 import io.metalcast.engine.metrics.EngineMetrics;
@@ -80,10 +81,11 @@ public final class Engine implements AutoCloseable {
         }
         this.keys = new ApiKeys(db, clock);
         this.operatorKey = keys.operatorKey(config.dataDir().resolve(OPERATOR_KEY_FILE));
-        this.machines = new Machines(db, resources, ephemerals, config.deploy().timeout(), clock);
+        EphemeralChoice choice = new EphemeralChoice(ephemerals, config.images().commissioningRelease());
+        this.machines = new Machines(db, resources, choice, config.deploy().timeout(), clock);
         this.metrics = new EngineMetrics(registry, resources, machines);
         this.urls = Urls.of(config);
-        this.policy = new EngineBootPolicy(machines, resources, ephemerals, this::urls, config.advertise(), config.boot().ipxeDir(),
+        this.policy = new EngineBootPolicy(machines, resources, choice, this::urls, config.advertise(), config.boot().ipxeDir(),
                 config.boot().kernelOptions());
         this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys);
     }
