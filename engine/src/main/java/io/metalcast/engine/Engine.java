@@ -6,6 +6,7 @@ import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.boot.EngineBootPolicy;
 import io.metalcast.engine.config.EngineConfig;
 import io.metalcast.engine.config.Urls;
+import io.metalcast.engine.ephemeral.EphemeralImports;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.EphemeralCatalog;
 import io.metalcast.engine.image.EphemeralChoice;
@@ -55,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final ApiServer api;
     private final ApiKeys keys;
     private final ApiKey operatorKey;
+    private final EphemeralImports imports;
 
     public Engine(EngineConfig config) {
         this(config, Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -87,7 +89,8 @@ public final class Engine implements AutoCloseable {
         this.urls = Urls.of(config);
         this.policy = new EngineBootPolicy(machines, resources, choice, this::urls, config.advertise(), config.boot().ipxeDir(),
                 config.boot().kernelOptions());
-        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys);
+        this.imports = new EphemeralImports(config.images(), config.dataDir(), blocking, clock);
+        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys, imports);
     }
 
     /** Starts the API server and the deploy-deadline check. */
@@ -143,6 +146,11 @@ public final class Engine implements AutoCloseable {
         return operatorKey;
     }
 
+    /** Ephemeral imports from {@code images.source} (the API's {@code op=import}). */
+    public EphemeralImports imports() {
+        return imports;
+    }
+
     public EphemeralCatalog ephemerals() {
         return ephemerals;
     }
@@ -168,6 +176,7 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        imports.stop();
         scheduler.shutdownNow();
         blocking.shutdown();
         try {

@@ -52,6 +52,9 @@ final class StatusPage {
 
     /** What the inspection found, in one line: release, cloud-init, netplan, curtin hooks, warnings. */
     static String inspection(BootResource r) {
+        if (!r.synced().isEmpty()) {
+            return synced(r.synced());
+        }
         Optional<Map<String, Object>> found = r.inspection();
         if (found.isEmpty()) {
             return "";
@@ -72,6 +75,28 @@ final class StatusPage {
         }
         b.append("; ").append(i.get("content"));
         warnings(b, i.get("warnings"));
+        return b.toString();
+    }
+
+    /** A Synced resource: the imported version and kernel sha256, then the initramfs scan's warnings. */
+    private static String synced(Map<String, Object> s) {
+        StringBuilder b = new StringBuilder();
+        if (!Boolean.TRUE.equals(s.get("present"))) {
+            return "files missing";
+        }
+        if (s.get("version") instanceof String v) {
+            b.append("imported version ").append(v);
+            if (s.get("files") instanceof Map<?, ?> files && files.get("boot-kernel") instanceof Map<?, ?> k) {
+                b.append(", boot-kernel sha256 ").append(String.valueOf(k.get("sha256")), 0, Math.min(16, String.valueOf(k.get("sha256")).length()));
+            }
+        } else {
+            b.append("placed by hand");
+        }
+        if (s.get("initramfs") instanceof Map<?, ?> i) {
+            b.append("; initramfs ").append(i.get("segments")).append(" rooturl ").append(yes(i.get("rooturl")))
+                    .append(", squashfs module ").append(yes(i.get("squashfs_module")));
+        }
+        warnings(b, s.get("warnings"));
         return b.toString();
     }
 

@@ -77,7 +77,10 @@ public record EngineConfig(Path dataDir, Database database, Listener api, Listen
 
         public String jdbcUrl(Path dataDir) {
             // The engine closes the pool itself on shutdown; H2's own shutdown hook would close the database under it.
-            return url.isEmpty() ? "jdbc:h2:file:" + dataDir.resolve("db").resolve("metalcast").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE"
+            // WRITE_DELAY=0: each commit is written when it returns (H2 otherwise keeps up to 500 ms of commits in memory,
+            // and a killed engine would forget chunks it had acknowledged).
+            return url.isEmpty() ? "jdbc:h2:file:" + dataDir.resolve("db").resolve("metalcast").toAbsolutePath()
+                    + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"
                     : url;
         }
     }

@@ -7,6 +7,7 @@ import io.metalcast.curtin.image.Finding;
 import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.curtin.image.ImageInspector;
 import io.metalcast.curtin.image.Inspection;
+import io.metalcast.engine.ephemeral.simplestreams.ImportedSet;
 import io.metalcast.engine.error.Rejected;
 import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.BootResourceRecord;
@@ -660,20 +661,62 @@ public final class BootResources {
     /** Every resource: uploaded ones and the ephemeral images on disk (recorded as Synced on first sight). */
     public List<BootResource> list() {
         syncEphemerals();
-        return db.tx(c -> {
+        List<BootResource> rows = db.tx(c -> {
             List<BootResource> out = new ArrayList<>();
             for (BootResourceRecord r : repo.list(c)) {
                 out.add(view(c, r.id()));
             }
             return out;
         });
+        return rows.stream().map(this::withSynced).toList();
     }
 
     public Optional<BootResource> get(long id) {
         syncEphemerals();
-        return db.tx(c -> {
+        Optional<BootResource> row = db.tx(c -> {
             return repo.get(c, id).isEmpty() ? Optional.<BootResource>empty() : Optional.of(view(c, id));
         });
+        return row.map(this::withSynced);
+    }
+
+    /**
+     * A Synced resource with what is known of its ephemeral set: the imported version and sha256s from
+     * {@code .imported.json}, and the initramfs scan (made and kept on first sight for a set placed by hand).
+     */
+    private BootResource withSynced(BootResource br) {
+        BootResourceRecord r = br.resource();
+        if (!r.type().equals(BootResourceRecord.SYNCED) || r.name().indexOf('/') < 0 || r.architecture().indexOf('/') < 0) {
+            return br;
+        }
+        String os = r.name().substring(0, r.name().indexOf('/'));
+        String release = r.name().substring(r.name().indexOf('/') + 1);
+        String arch = r.architecture().substring(0, r.architecture().indexOf('/'));
+        Optional<EphemeralImage> e = ephemerals.find(os, arch, release);
+        Map<String, Object> synced = new LinkedHashMap<>();
+        synced.put("present", e.isPresent());
+        if (e.isPresent()) {
+            Path dir = e.get().kernel().getParent();
+            Optional<ImportedSet> set = ImportedSet.read(dir);
+            if (set.isPresent()) {
+                synced.put("version", set.get().version());
+                synced.put("product_id", set.get().productId());
+                synced.put("subarch", set.get().subarch());
+                synced.put("mirror", set.get().mirror().toString());
+                synced.put("imported_at", set.get().importedAt().toString());
+                Map<String, Object> files = new LinkedHashMap<>();
+                set.get().files().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(f -> {
+                    Map<String, Object> one = new LinkedHashMap<>();
+                    one.put("sha256", f.getValue().sha256());
+                    one.put("size", f.getValue().size());
+                    files.put(f.getKey(), one);
+                });
+                synced.put("files", files);
+            }
+            Map<String, Object> initramfs = InitramfsReports.readOrScan(dir);
+            synced.put("initramfs", initramfs);
+            synced.put("warnings", initramfs.getOrDefault("warnings", List.of()));
+        }
+        return new BootResource(r, br.files(), br.received(), br.inspections(), synced);
     }
 
     /** The newest complete file of the uploaded resource {@code name} for the architecture {@code arch} ({@code amd64}). */
