@@ -6,8 +6,10 @@ import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.boot.EngineBootPolicy;
 import io.metalcast.engine.config.EngineConfig;
 import io.metalcast.engine.config.Urls;
+import io.metalcast.engine.ephemeral.EphemeralImports;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.EphemeralCatalog;
+import io.metalcast.engine.image.EphemeralChoice;
 import io.metalcast.engine.image.ImageStore;
 import io.metalcast.engine.machine.Machines;
 import io.metalcast.engine.metrics.EngineMetrics;
@@ -54,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final ApiServer api;
     private final ApiKeys keys;
     private final ApiKey operatorKey;
+    private final EphemeralImports imports;
 
     public Engine(EngineConfig config) {
         this(config, Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -80,12 +83,14 @@ public final class Engine implements AutoCloseable {
         }
         this.keys = new ApiKeys(db, clock);
         this.operatorKey = keys.operatorKey(config.dataDir().resolve(OPERATOR_KEY_FILE));
-        this.machines = new Machines(db, resources, ephemerals, config.deploy().timeout(), clock);
+        EphemeralChoice choice = new EphemeralChoice(ephemerals, config.images().commissioningRelease());
+        this.machines = new Machines(db, resources, choice, config.deploy().timeout(), clock);
         this.metrics = new EngineMetrics(registry, resources, machines);
         this.urls = Urls.of(config);
-        this.policy = new EngineBootPolicy(machines, resources, ephemerals, this::urls, config.advertise(), config.boot().ipxeDir(),
+        this.policy = new EngineBootPolicy(machines, resources, choice, this::urls, config.advertise(), config.boot().ipxeDir(),
                 config.boot().kernelOptions());
-        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys);
+        this.imports = new EphemeralImports(config.images(), config.dataDir(), blocking, clock);
+        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys, imports);
     }
 
     /** Starts the API server and the deploy-deadline check. */
@@ -141,6 +146,11 @@ public final class Engine implements AutoCloseable {
         return operatorKey;
     }
 
+    /** Ephemeral imports from {@code images.source} (the API's {@code op=import}). */
+    public EphemeralImports imports() {
+        return imports;
+    }
+
     public EphemeralCatalog ephemerals() {
         return ephemerals;
     }
@@ -166,6 +176,7 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        imports.stop();
         scheduler.shutdownNow();
         blocking.shutdown();
         try {

@@ -5,12 +5,19 @@ import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.client.Cli;
 import io.metalcast.engine.config.ConfigException;
 import io.metalcast.engine.config.EngineConfig;
+import io.metalcast.engine.ephemeral.EphemeralImports;
+import io.metalcast.engine.ephemeral.InitramfsCheck;
+import io.metalcast.engine.ephemeral.simplestreams.ImportReport;
+import io.metalcast.engine.ephemeral.simplestreams.MirrorLocation;
+import io.metalcast.engine.ephemeral.simplestreams.Selection;
 import io.metalcast.engine.store.Database;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -23,6 +30,7 @@ public final class Main {
             "usage: metalcast serve [--config FILE]",
             "       metalcast apikey create [--config FILE] [--username NAME]   (the engine must be stopped; a running engine's",
             "                                                               operator key is in <data_dir>/apikey)",
+            "       metalcast import MIRROR [--release jammy]... [--arch amd64]... [--config FILE]   (into data_dir; no engine needed)",
             "       metalcast login URL KEY",
             "       metalcast [--url URL --key KEY] boot-resources read [type=all|synced|uploaded]",
             "       metalcast boot-resources create name=custom/NAME architecture=amd64/generic title=T base_image=ubuntu/jammy"
@@ -48,6 +56,10 @@ public final class Main {
         }
         if (args[0].equals("apikey")) {
             apikey(args);
+            return;
+        }
+        if (args[0].equals("import")) {
+            System.exit(importImages(args));
             return;
         }
         if (!args[0].equals("serve")) {
@@ -122,6 +134,64 @@ public final class Main {
             System.err.println("metalcast: " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * {@code import MIRROR}: imports ephemeral images straight into the configured {@code data_dir} (the importer
+     * writes files only, so the engine may run or not) and prints the report. Exit 0 when at least one set is usable.
+     */
+    public static int importImages(String[] args) {
+        Optional<Path> configFile = Optional.empty();
+        String mirror = null;
+        List<String> releases = new ArrayList<>();
+        List<String> arches = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                configFile = Optional.of(Path.of(args[++i]));
+            } else if (args[i].equals("--release") && i + 1 < args.length) {
+                releases.add(args[++i]);
+            } else if (args[i].equals("--arch") && i + 1 < args.length) {
+                arches.add(args[++i]);
+            } else if (mirror == null && !args[i].startsWith("--")) {
+                mirror = args[i];
+            } else {
+                System.err.println(USAGE);
+                return 2;
+            }
+        }
+        if (mirror == null) {
+            System.err.println("metalcast: import: MIRROR missing (expected: a simplestreams mirror URL or directory)\n" + USAGE);
+            return 2;
+        }
+        EngineConfig config = config(configFile);
+        Selection selection;
+        try {
+            selection = Selection.ubuntu(releases.isEmpty() ? config.images().releases() : releases,
+                    arches.isEmpty() ? config.images().arches() : arches);
+        } catch (IllegalArgumentException e) {
+            System.err.println("metalcast: import: " + e.getMessage());
+            return 2;
+        }
+        InitramfsCheck check = new InitramfsCheck();
+        ImportReport report;
+        try {
+            report = EphemeralImports.runOnce(MirrorLocation.toUri(mirror), selection, config.dataDir(), check, Clock.systemUTC());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("metalcast: import: interrupted");
+            return 1;
+        } catch (Exception e) {
+            System.err.println("metalcast: import: " + e.getMessage());
+            return 1;
+        }
+        for (String line : EphemeralImports.describe(report, check.warnings())) {
+            System.out.println(line);
+        }
+        if (!EphemeralImports.usable(report)) {
+            System.err.println("metalcast: import: nothing usable was imported from " + report.mirror());
+            return 1;
+        }
+        return 0;
     }
 
     private static EngineConfig config(Optional<Path> configFile) {

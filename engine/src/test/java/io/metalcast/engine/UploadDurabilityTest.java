@@ -49,8 +49,7 @@ class UploadDurabilityTest {
         Path config = tmp.resolve("metalcast.yaml");
         Files.writeString(config, "data_dir: '" + data + "'\napi:\n  listen: 127.0.0.1:" + api + "\nhttp:\n  listen: 127.0.0.1:" + freePort()
                 + "\ntftp:\n  listen: 127.0.0.1:" + freePort() + "\nboot:\n  ipxe_dir: '" + ipxe + "'\n");
-        byte[] content = new byte[6 * MaasApi.CHUNK + 12345];
-        new Random(5).nextBytes(content);
+        byte[] content = new TestImages(Files.createDirectories(tmp.resolve("images"))).raw(6 * MaasApi.CHUNK + 12345, 5);
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         Path image = tmp.resolve("big.img");
         Files.write(image, content);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.event.InstallEvent;
 import io.metalcast.engine.config.Urls;
+import io.metalcast.engine.ephemeral.EphemeralImports;
 import io.metalcast.engine.error.Rejected;
 import io.metalcast.engine.image.BootResource;
 import io.metalcast.engine.image.BootResources;
@@ -64,9 +65,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ObjectMapper mapper;
     private final Authenticator auth;
     private final Creates creates;
+    private final EphemeralImports imports;
 
     ApiHandler(Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
-               PrometheusMeterRegistry registry, Http http, ObjectMapper mapper, Authenticator auth, Creates creates) {
+               PrometheusMeterRegistry registry, Http http, ObjectMapper mapper, Authenticator auth, Creates creates,
+               EphemeralImports imports) {
+        this.imports = imports;
         this.machines = machines;
         this.resources = resources;
         this.metrics = metrics;
@@ -191,9 +195,23 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (method.equals(HttpMethod.POST) && op == null) {
                 return new Route("upload", (r, u) -> createSmall(r));
             }
+            if ("import".equals(op)) {
+                return post("boot_resources_import", method, (r, u) -> {
+                    imports.start();
+                    return Reply.text(HttpResponseStatus.OK, "Import of boot resources started");
+                });
+            }
+            if ("stop_import".equals(op)) {
+                return post("boot_resources_stop_import", method, (r, u) -> Reply.text(HttpResponseStatus.OK, imports.stop()
+                        ? "Import of boot resources is being stopped" : "No import of boot resources is running"));
+            }
+            if ("is_importing".equals(op)) {
+                return get("boot_resources_is_importing", method, (r, u) -> Reply.json(HttpResponseStatus.OK,
+                        json.write(imports.isImporting())));
+            }
             if (method.equals(HttpMethod.POST)) {
                 return new Route("boot_resources_op", (r, u) -> Reply.text(HttpResponseStatus.BAD_REQUEST, "op: '" + op
-                        + "' (expected: none, to create a boot resource; image import comes later)"));
+                        + "' (expected: none to create a boot resource, import, stop_import or is_importing)"));
             }
             String type = Optional.ofNullable(first(uri.parameters(), "type")).orElse("all");
             return get("boot_resources", method, (r, u) -> listResources(type));
@@ -240,6 +258,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return new Route(name, work);
         }
         return notAllowed(name, "GET");
+    }
+
+    private static Route post(String name, HttpMethod method, Work work) {
+        return method.equals(HttpMethod.POST) ? new Route(name, work) : notAllowed(name, "POST");
     }
 
     private static Route notAllowed(String name, String allow) {

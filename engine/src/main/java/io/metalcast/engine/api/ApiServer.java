@@ -3,6 +3,7 @@ package io.metalcast.engine.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.config.Urls;
+import io.metalcast.engine.ephemeral.EphemeralImports;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.machine.Machines;
 import io.metalcast.engine.metrics.EngineMetrics;
@@ -46,11 +47,13 @@ public final class ApiServer implements AutoCloseable {
     private final Executor blocking;
     private final PrometheusMeterRegistry registry;
     private final ApiKeys keys;
+    private final EphemeralImports imports;
     private EventLoopGroup group;
     private Channel channel;
 
     public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
-                     PrometheusMeterRegistry registry, ApiKeys keys) {
+                     PrometheusMeterRegistry registry, ApiKeys keys, EphemeralImports imports) {
+        this.imports = Objects.requireNonNull(imports, "imports");
         this.bind = Objects.requireNonNull(bind, "bind");
         this.machines = Objects.requireNonNull(machines, "machines");
         this.resources = Objects.requireNonNull(resources, "resources");
@@ -71,7 +74,7 @@ public final class ApiServer implements AutoCloseable {
         MaasJson json = new MaasJson(mapper);
         Authenticator auth = new Authenticator(keys);
         Creates creates = new Creates(resources, metrics, json);
-        ApiHandler api = new ApiHandler(machines, resources, metrics, urls, blocking, registry, http, mapper, auth, creates);
+        ApiHandler api = new ApiHandler(machines, resources, metrics, urls, blocking, registry, http, mapper, auth, creates, imports);
         DefaultHttpDataFactory factory = new DefaultHttpDataFactory(true);
         factory.setBaseDir(resources.store().tmpDir().toAbsolutePath().toString());
         factory.setDeleteOnExit(false);

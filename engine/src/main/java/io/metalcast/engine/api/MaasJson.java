@@ -58,6 +58,15 @@ final class MaasJson {
         j.put("subarches", r.architecture().substring(r.architecture().indexOf('/') + 1));
         j.put("title", r.title());
         j.put("base_image", r.baseImage());
+        br.inspection().ifPresent(i -> j.put("inspection", i));
+        Map<String, Object> synced = br.synced();
+        if (!synced.isEmpty()) {
+            for (String k : List.of("version", "product_id", "mirror", "imported_at", "initramfs", "warnings")) {
+                if (synced.containsKey(k)) {
+                    j.put(k, synced.get(k));
+                }
+            }
+        }
         if (withSets) {
             Map<String, Map<String, Object>> sets = new LinkedHashMap<>();
             Map<String, long[]> totals = new LinkedHashMap<>();
@@ -87,6 +96,9 @@ final class MaasJson {
                 file.put("size", f.size());
                 file.put("complete", f.complete());
                 file.put("progress", percent(received, f.size()));
+                if (br.inspections().containsKey(f.id())) {
+                    file.put("inspection", br.inspections().get(f.id()));
+                }
                 if (!f.complete()) {
                     file.put("upload_uri", API + "boot-resources/" + r.id() + "/upload/" + f.id() + "/");
                     file.put("uploaded_size", received);
@@ -94,6 +106,30 @@ final class MaasJson {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> files = (Map<String, Object>) set.get("files");
                 files.put(f.filename(), file);
+            }
+            if (synced.get("version") instanceof String version && synced.get("files") instanceof Map<?, ?> imported) {
+                Map<String, Object> set = new LinkedHashMap<>();
+                Map<String, Object> files = new LinkedHashMap<>();
+                long total = 0;
+                for (Map.Entry<?, ?> e : imported.entrySet()) {
+                    Map<?, ?> f = (Map<?, ?>) e.getValue();
+                    Map<String, Object> file = new LinkedHashMap<>();
+                    file.put("filename", e.getKey());
+                    file.put("filetype", e.getKey());
+                    file.put("sha256", f.get("sha256"));
+                    file.put("size", f.get("size"));
+                    file.put("complete", true);
+                    file.put("progress", 100.0);
+                    total += f.get("size") instanceof Number n ? n.longValue() : 0;
+                    files.put(String.valueOf(e.getKey()), file);
+                }
+                set.put("version", version);
+                set.put("label", "stable");
+                set.put("size", total);
+                set.put("complete", true);
+                set.put("progress", 100.0);
+                set.put("files", files);
+                sets.put(version, set);
             }
             j.put("sets", sets);
         }

@@ -6,6 +6,7 @@ import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.EventRecord;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The operator's status page: plain HTML, refreshed by the browser every few seconds. */
 final class StatusPage {
@@ -26,7 +27,7 @@ final class StatusPage {
                     .append("</td></tr>\n");
         }
         h.append("</table>\n<h2>Boot resources (").append(resources.size()).append(")</h2>\n<table>\n")
-                .append("<tr><th>Id</th><th>Type</th><th>Name</th><th>Architecture</th><th>Base image</th><th>Newest file</th></tr>\n");
+                .append("<tr><th>Id</th><th>Type</th><th>Name</th><th>Architecture</th><th>Base image</th><th>Newest file</th><th>Inspection</th></tr>\n");
         for (BootResource r : resources) {
             String file = "";
             if (!r.files().isEmpty()) {
@@ -36,7 +37,8 @@ final class StatusPage {
             }
             h.append("<tr><td>").append(r.resource().id()).append("</td><td>").append(esc(r.resource().type())).append("</td><td>")
                     .append(esc(r.resource().name())).append("</td><td>").append(esc(r.resource().architecture())).append("</td><td>")
-                    .append(esc(r.resource().baseImage())).append("</td><td>").append(esc(file)).append("</td></tr>\n");
+                    .append(esc(r.resource().baseImage())).append("</td><td>").append(esc(file)).append("</td><td>")
+                    .append(esc(inspection(r))).append("</td></tr>\n");
         }
         h.append("</table>\n<h2>Static images</h2>\n<table>\n<tr><th>Metric</th><th>base_image</th><th>file_type</th><th>Value</th></tr>\n");
         for (Map.Entry<List<String>, Long> e : uploaded.entrySet()) {
@@ -46,6 +48,69 @@ final class StatusPage {
         h.append("<tr><td>maas_custom_static_images_deployed</td><td></td><td></td><td>").append(deployed).append("</td></tr>\n");
         h.append("</table>\n<p><a href=\"/metrics\">metrics</a></p>\n</body></html>\n");
         return h.toString();
+    }
+
+    /** What the inspection found, in one line: release, cloud-init, netplan, curtin hooks, warnings. */
+    static String inspection(BootResource r) {
+        if (!r.synced().isEmpty()) {
+            return synced(r.synced());
+        }
+        Optional<Map<String, Object>> found = r.inspection();
+        if (found.isEmpty()) {
+            return "";
+        }
+        Map<String, Object> i = found.get();
+        StringBuilder b = new StringBuilder();
+        if (i.get("os_release") instanceof Map<?, ?> os) {
+            b.append("release ").append(os.get("id")).append(' ').append(os.get("version_id"));
+            if (os.get("version_codename") instanceof String code && !code.isEmpty()) {
+                b.append(" (").append(code).append(')');
+            }
+        } else {
+            b.append("release unknown");
+        }
+        if (i.get("found") instanceof Map<?, ?> f) {
+            b.append("; cloud-init ").append(yes(f.get("cloud_init"))).append(", netplan ").append(yes(f.get("netplan")))
+                    .append(", curtin-hooks ").append(yes(f.get("curtin_hooks")));
+        }
+        b.append("; ").append(i.get("content"));
+        warnings(b, i.get("warnings"));
+        return b.toString();
+    }
+
+    /** A Synced resource: the imported version and kernel sha256, then the initramfs scan's warnings. */
+    private static String synced(Map<String, Object> s) {
+        StringBuilder b = new StringBuilder();
+        if (!Boolean.TRUE.equals(s.get("present"))) {
+            return "files missing";
+        }
+        if (s.get("version") instanceof String v) {
+            b.append("imported version ").append(v);
+            if (s.get("files") instanceof Map<?, ?> files && files.get("boot-kernel") instanceof Map<?, ?> k) {
+                b.append(", boot-kernel sha256 ").append(String.valueOf(k.get("sha256")), 0, Math.min(16, String.valueOf(k.get("sha256")).length()));
+            }
+        } else {
+            b.append("placed by hand");
+        }
+        if (s.get("initramfs") instanceof Map<?, ?> i) {
+            b.append("; initramfs ").append(i.get("segments")).append(" rooturl ").append(yes(i.get("rooturl")))
+                    .append(", squashfs module ").append(yes(i.get("squashfs_module")));
+        }
+        warnings(b, s.get("warnings"));
+        return b.toString();
+    }
+
+    static void warnings(StringBuilder b, Object warnings) {
+        if (warnings instanceof List<?> w && !w.isEmpty()) {
+            b.append("; warnings: ");
+            for (int k = 0; k < w.size(); k++) {
+                b.append(k == 0 ? "" : " | ").append(w.get(k));
+            }
+        }
+    }
+
+    private static String yes(Object flag) {
+        return Boolean.TRUE.equals(flag) ? "yes" : "no";
     }
 
     private static String event(EventRecord e) {

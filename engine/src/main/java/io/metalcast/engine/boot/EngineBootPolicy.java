@@ -4,6 +4,7 @@ import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.DeployableImage;
 import io.metalcast.engine.image.EphemeralCatalog;
+import io.metalcast.engine.image.EphemeralChoice;
 import io.metalcast.engine.image.EphemeralImage;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.machine.MachineStatus;
@@ -42,6 +43,7 @@ public final class EngineBootPolicy implements BootPolicy {
     private final Machines machines;
     private final BootResources resources;
     private final EphemeralCatalog ephemerals;
+    private final EphemeralChoice choice;
     private final Supplier<Urls> urls;
     private final Inet4Address advertise;
     private final Path ipxeDir;
@@ -49,9 +51,16 @@ public final class EngineBootPolicy implements BootPolicy {
 
     public EngineBootPolicy(Machines machines, BootResources resources, EphemeralCatalog ephemerals, Supplier<Urls> urls, Inet4Address advertise,
                             Path ipxeDir, String kernelOptions) {
+        this(machines, resources, new EphemeralChoice(ephemerals, "ubuntu/jammy"), urls, advertise, ipxeDir, kernelOptions);
+    }
+
+    /** @param choice which ephemeral deploys an image: by its Ubuntu base, else the commissioning release */
+    public EngineBootPolicy(Machines machines, BootResources resources, EphemeralChoice choice, Supplier<Urls> urls, Inet4Address advertise,
+                            Path ipxeDir, String kernelOptions) {
         this.machines = machines;
+        this.choice = choice;
+        this.ephemerals = choice.catalog();
         this.resources = resources;
-        this.ephemerals = ephemerals;
         this.urls = urls;
         this.advertise = advertise;
         this.ipxeDir = ipxeDir;
@@ -109,10 +118,12 @@ public final class EngineBootPolicy implements BootPolicy {
             if (e.isEmpty()) {
                 return Optional.empty();
             }
+            // By real path: an imported release directory is a symlink into .sets that an import may swap; the file
+            // served is then the one of the set in place when it was asked for.
             return switch (seg[4]) {
-                case EphemeralCatalog.KERNEL -> onDisk(e.get().kernel(), BINARY);
-                case EphemeralCatalog.INITRD -> onDisk(e.get().initrd(), BINARY);
-                case EphemeralCatalog.SQUASHFS -> onDisk(e.get().squashfs(), BINARY);
+                case EphemeralCatalog.KERNEL -> loader(e.get().kernel());
+                case EphemeralCatalog.INITRD -> loader(e.get().initrd());
+                case EphemeralCatalog.SQUASHFS -> loader(e.get().squashfs());
                 default -> Optional.empty();
             };
         }
@@ -157,9 +168,10 @@ public final class EngineBootPolicy implements BootPolicy {
             log.warn("machine {} is Deploying {} but that image is gone", m.systemId(), m.imageName());
             return Optional.empty();
         }
-        Optional<EphemeralImage> eph = ephemerals.find(image.get().baseOs(), m.arch(), image.get().baseRelease());
+        Optional<EphemeralImage> eph = choice.find(image.get().resource().baseImage(), m.arch());
         if (eph.isEmpty()) {
-            log.warn("machine {} is Deploying but no ephemeral for {} {}", m.systemId(), image.get().resource().baseImage(), m.arch());
+            log.warn("machine {} is Deploying but no ephemeral for {} {}", m.systemId(),
+                    choice.neededFor(image.get().resource().baseImage()), m.arch());
             return Optional.empty();
         }
         String token = m.row().tokenKey();
@@ -178,7 +190,7 @@ public final class EngineBootPolicy implements BootPolicy {
     }
 
     /**
-     * A loader from the operator's {@code boot.ipxe_dir}, published by its real path: distributions link them elsewhere
+     * A file published by its real path (a loader from the operator's {@code boot.ipxe_dir}, an ephemeral file): distributions link them elsewhere
      * (Debian's {@code /usr/lib/ipxe/ipxe.efi} points into {@code /boot}), and the servers refuse symlinks that leave
      * their directory.
      */

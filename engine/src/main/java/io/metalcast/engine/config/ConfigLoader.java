@@ -20,7 +20,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /** Reads the YAML into {@link EngineConfig}, checking every key against the known ones. */
 final class ConfigLoader {
-    private static final List<String> TOP = List.of("data_dir", "database", "api", "http", "tftp", "advertise", "dhcp", "boot", "deploy");
+    private static final List<String> TOP = List.of("data_dir", "database", "api", "http", "tftp", "advertise", "dhcp", "boot", "deploy", "images");
     private static final List<String> DHCP = List.of("interfaces", "subnet", "range", "router", "dns", "lease_seconds");
 
     private ConfigLoader() {
@@ -119,9 +119,49 @@ final class ConfigLoader {
         Map<String, Object> dep = section(root, "deploy", List.of("timeout_seconds"));
         int timeout = integer(dep.get("timeout_seconds"), "deploy.timeout_seconds", 1800, 1, 86_400 * 7);
 
+        Map<String, Object> im = section(root, "images", List.of("source", "releases", "arches", "commissioning_release"));
+        String source = string(im.get("source"), "images.source", "").trim();
+        if (!source.isEmpty() && (source.contains("?") || source.contains("#") || !source.matches("[^\\s]+"))) {
+            throw bad("images.source", source, "a mirror URL (http://, https://, file:) or a directory, without spaces, query or fragment");
+        }
+        if (source.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !source.matches("(?i)(https?://[^/]+.*|file:.+)")) {
+            throw bad("images.source", source, "a mirror URL (http://, https://, file:) or a directory, without spaces, query or fragment");
+        }
+        List<String> releases = segments(im.get("releases"), "images.releases", List.of("jammy"), "an Ubuntu release name such as jammy");
+        List<String> arches = segments(im.get("arches"), "images.arches", List.of("amd64"), "an architecture such as amd64");
+        String commissioning = string(im.get("commissioning_release"), "images.commissioning_release", "ubuntu/jammy");
+        if (!commissioning.matches("ubuntu/" + SEGMENT)) {
+            throw bad("images.commissioning_release", commissioning, "ubuntu/<release> such as ubuntu/jammy");
+        }
+
         return new EngineConfig(dataDir, new EngineConfig.Database(dbUrl), api, http, tftp,
                 advertise.orElseGet(() -> Ipv4.parse("127.0.0.1").orElseThrow()), dhcp,
-                new EngineConfig.Boot(ipxeDir, kernelOptions), new EngineConfig.Deploy(Duration.ofSeconds(timeout)));
+                new EngineConfig.Boot(ipxeDir, kernelOptions), new EngineConfig.Deploy(Duration.ofSeconds(timeout)),
+                new EngineConfig.Images(source, releases, arches, commissioning));
+    }
+
+    private static final String SEGMENT = "[a-z0-9][a-z0-9._-]{0,63}";
+
+    /** A non-empty list of directory-safe names, without duplicates. */
+    private static List<String> segments(Object o, String key, List<String> dflt, String expected) {
+        if (o == null) {
+            return dflt;
+        }
+        List<String> out = new ArrayList<>();
+        for (Object item : list(o, key)) {
+            String name = string(item, key, "");
+            if (!name.matches(SEGMENT)) {
+                throw bad(key, name, expected);
+            }
+            if (out.contains(name)) {
+                throw bad(key, name, "each name once");
+            }
+            out.add(name);
+        }
+        if (out.isEmpty()) {
+            throw bad(key, "[]", "at least one name");
+        }
+        return out;
     }
 
     private static ConfigException bad(String key, Object value, String expected) {

@@ -20,9 +20,10 @@ import java.util.Optional;
  * @param dhcp      {@code dhcp}
  * @param boot      {@code boot}
  * @param deploy    {@code deploy}
+ * @param images    {@code images}: where ephemeral images are imported from, and which
  */
 public record EngineConfig(Path dataDir, Database database, Listener api, Listener http, Listener tftp, Inet4Address advertise,
-                           Dhcp dhcp, Boot boot, Deploy deploy) {
+                           Dhcp dhcp, Boot boot, Deploy deploy, Images images) {
 
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -34,6 +35,13 @@ public record EngineConfig(Path dataDir, Database database, Listener api, Listen
         Objects.requireNonNull(dhcp, "dhcp");
         Objects.requireNonNull(boot, "boot");
         Objects.requireNonNull(deploy, "deploy");
+        Objects.requireNonNull(images, "images");
+    }
+
+    /** Without an {@code images} section: the defaults. */
+    public EngineConfig(Path dataDir, Database database, Listener api, Listener http, Listener tftp, Inet4Address advertise,
+                        Dhcp dhcp, Boot boot, Deploy deploy) {
+        this(dataDir, database, api, http, tftp, advertise, dhcp, boot, deploy, Images.DEFAULTS);
     }
 
     /** Reads the file when given, else the defaults. Throws {@link ConfigException} naming the key path on any error. */
@@ -53,12 +61,12 @@ public record EngineConfig(Path dataDir, Database database, Listener api, Listen
 
     /** Returns a copy with another data directory (tests, tools). */
     public EngineConfig withDataDir(Path dir) {
-        return new EngineConfig(dir, database, api, http, tftp, advertise, dhcp, boot, deploy);
+        return new EngineConfig(dir, database, api, http, tftp, advertise, dhcp, boot, deploy, images);
     }
 
     /** Returns a copy with other listeners (tests bind port 0). */
     public EngineConfig withListeners(Listener api, Listener http, Listener tftp) {
-        return new EngineConfig(dataDir, database, api, http, tftp, advertise, dhcp, boot, deploy);
+        return new EngineConfig(dataDir, database, api, http, tftp, advertise, dhcp, boot, deploy, images);
     }
 
     /** {@code database.url}: a JDBC URL; empty means the embedded H2 file database under {@code data_dir/db/metalcast}. */
@@ -69,7 +77,10 @@ public record EngineConfig(Path dataDir, Database database, Listener api, Listen
 
         public String jdbcUrl(Path dataDir) {
             // The engine closes the pool itself on shutdown; H2's own shutdown hook would close the database under it.
-            return url.isEmpty() ? "jdbc:h2:file:" + dataDir.resolve("db").resolve("metalcast").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE"
+            // WRITE_DELAY=0: each commit is written when it returns (H2 otherwise keeps up to 500 ms of commits in memory,
+            // and a killed engine would forget chunks it had acknowledged).
+            return url.isEmpty() ? "jdbc:h2:file:" + dataDir.resolve("db").resolve("metalcast").toAbsolutePath()
+                    + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"
                     : url;
         }
     }
@@ -153,6 +164,30 @@ public record EngineConfig(Path dataDir, Database database, Listener api, Listen
         public Boot {
             Objects.requireNonNull(ipxeDir, "ipxeDir");
             Objects.requireNonNull(kernelOptions, "kernelOptions");
+        }
+    }
+
+    /** Returns a copy with another {@code images} section (tests, the import command). */
+    public EngineConfig withImages(Images images) {
+        return new EngineConfig(dataDir, database, api, http, tftp, advertise, dhcp, boot, deploy, images);
+    }
+
+    /**
+     * {@code images}.
+     *
+     * @param source                a simplestreams mirror ({@code http(s)://}, {@code file:} URL or a directory); empty: none
+     * @param releases              Ubuntu releases imported ({@code jammy})
+     * @param arches                architectures imported ({@code amd64})
+     * @param commissioningRelease  {@code <os>/<release>} of the ephemeral that deploys images with a non-Ubuntu base
+     */
+    public record Images(String source, List<String> releases, List<String> arches, String commissioningRelease) {
+        public static final Images DEFAULTS = new Images("", List.of("jammy"), List.of("amd64"), "ubuntu/jammy");
+
+        public Images {
+            Objects.requireNonNull(source, "source");
+            releases = List.copyOf(releases);
+            arches = List.copyOf(arches);
+            Objects.requireNonNull(commissioningRelease, "commissioningRelease");
         }
     }
 

@@ -1,6 +1,13 @@
 package io.metalcast.engine.image;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.image.Finding;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.ImageInspector;
+import io.metalcast.curtin.image.Inspection;
+import io.metalcast.engine.ephemeral.simplestreams.ImportedSet;
 import io.metalcast.engine.error.Rejected;
 import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.BootResourceRecord;
@@ -27,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +46,7 @@ import java.util.stream.Collectors;
  * Boot resources: custom image uploads (validated, stored, then listed) and synced ephemeral images. Blocking.
  */
 public final class BootResources {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BootResources.class);
     /** Operating systems MAAS knows as the first part of a resource name. */
     private static final Set<String> KNOWN_OS = Set.of("custom", "ubuntu", "centos", "rhel", "ol", "windows", "esxi");
     private static final Set<String> BASE_OS = Set.of("ubuntu", "centos", "rhel", "ol");
@@ -49,6 +58,7 @@ public final class BootResources {
     private final ImageStore store;
     private final EphemeralCatalog ephemerals;
     private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
     /** Running sha256 of chunked uploads by file id, valid for the bytes it counts; rebuilt from the partial file if lost. */
     private final Map<Long, Hash> hashes = new ConcurrentHashMap<>();
     /** File ids with a chunk being received: one chunk at a time per file. */
@@ -155,9 +165,17 @@ public final class BootResources {
             forgetIfUnreferenced(stored.sha256());
             throw Rejected.invalid("size", String.valueOf(form.size().get()), stored.size() + ", the size of the content sent");
         }
+        String inspection;
+        try {
+            inspection = inspectStored(stored.sha256(), form.filetype(), form.baseImage());
+        } catch (RuntimeException e) {
+            forgetIfUnreferenced(stored.sha256());
+            throw e;
+        }
         StoredFile done = stored;
         BootResource out = db.tx(c -> {
             long[] ids = record(c, form, done.sha256(), done.size(), true);
+            repo.setInspection(c, ids[1], inspection);
             return view(c, ids[0]);
         });
         return out;
@@ -174,14 +192,22 @@ public final class BootResources {
                 "the content's sha256 (64 hex) with its size, or the content itself as a part named content"));
         long size = form.size().orElseThrow(() -> Rejected.missing("size",
                 "the content's size in bytes with its sha256, or the content itself as a part named content"));
-        return db.tx(c -> {
+        boolean stored = db.tx(c -> {
             List<Long> sizes = repo.completeSizes(c, sha);
             boolean known = !sizes.isEmpty() && store.contains(sha);
             if (known && !sizes.contains(size)) {
                 throw Rejected.invalid("size", String.valueOf(size), sizes.get(0) + ", the size already stored for sha256 " + sha);
             }
+            return known;
+        });
+        // Dedup: the stored content is inspected again unless an inspection for the same filetype and base image exists.
+        String inspection = stored ? inspectStored(sha, form.filetype(), form.baseImage()) : null;
+        return db.tx(c -> {
+            boolean known = stored && store.contains(sha);
             long[] ids = record(c, form, sha, size, known);
-            if (!known) {
+            if (known) {
+                repo.setInspection(c, ids[1], inspection);
+            } else {
                 String partial = "chunked-" + ids[1] + ".part";
                 try {
                     Files.deleteIfExists(store.tmpDir().resolve(partial));
@@ -234,7 +260,9 @@ public final class BootResources {
         for (UploadRecord u : repo.uploadsOf(c, id)) {
             received.put(u.fileId(), u.bytesReceived());
         }
-        return new BootResource(r.get(), repo.files(c, id), received);
+        Map<Long, Map<String, Object>> inspections = new HashMap<>();
+        repo.inspections(c, id).forEach((fileId, text) -> inspections.put(fileId, parse(text)));
+        return new BootResource(r.get(), repo.files(c, id), received, inspections, Map.of());
     }
 
     /**
@@ -275,6 +303,89 @@ public final class BootResources {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("delete: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Inspects a chunked upload's file, now stored and verified, and marks it complete when accepted. When refused,
+     * the version (and the resource, if it has no other) is deleted with the stored file unless something else
+     * references it.
+     *
+     * @throws Rejected INVALID {@code content: <what was found and what to send>}, or NOT_FOUND when deleted meanwhile
+     */
+    private void completeInspected(BootFileRecord file) {
+        String inspection;
+        try {
+            BootResourceRecord r = db.tx(c -> repo.get(c, file.resourceId())).orElseThrow(() -> new Rejected(Rejected.Kind.NOT_FOUND,
+                    "upload: file " + file.id() + " was deleted while receiving"));
+            ImageFiletype type = ImageFiletype.ofUploadName(file.filetype()).orElseThrow(() -> new IllegalStateException(
+                    "file " + file.id() + ": unknown filetype " + file.filetype()));
+            inspection = inspectStored(file.sha256(), type, r.baseImage());
+        } catch (RuntimeException e) {
+            db.tx(c -> {
+                repo.deleteUpload(c, file.id());
+                repo.deleteFile(c, file.id());
+                if (repo.files(c, file.resourceId()).isEmpty()) {
+                    repo.delete(c, file.resourceId());
+                }
+                return null;
+            });
+            forgetIfUnreferenced(file.sha256());
+            throw e;
+        }
+        int n = db.tx(c -> {
+            repo.deleteUpload(c, file.id());
+            repo.setInspection(c, file.id(), inspection);
+            return repo.markComplete(c, file.id());
+        });
+        if (n == 0) {
+            forgetIfUnreferenced(file.sha256());
+            throw new Rejected(Rejected.Kind.NOT_FOUND, "upload: file " + file.id() + " was deleted while receiving");
+        }
+    }
+
+    /**
+     * What the inspection of the stored file {@code sha256}, sent as {@code filetype} for {@code baseImage}, found, as
+     * JSON text to record; an earlier accepted inspection of the same content, filetype and base image is reused.
+     * Blocking and slow for large images (it reads the image).
+     *
+     * @throws Rejected INVALID {@code content: <what was found and what to send instead>} when the verdict refuses
+     */
+    private String inspectStored(String sha256, ImageFiletype filetype, String baseImage) {
+        for (String earlier : db.tx(c -> repo.inspectionsBySha256(c, sha256))) {
+            Map<String, Object> m = parse(earlier);
+            if (filetype.uploadName().equals(m.get("declared_filetype")) && baseImage.equals(m.get("base_image"))) {
+                return earlier;
+            }
+        }
+        Inspection found;
+        try {
+            found = ImageInspector.inspect(store.path(sha256), filetype, store.tmpDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("inspection: cannot read " + sha256 + ": " + e.getMessage(), e);
+        }
+        Inspection.Verdict verdict = found.verdict(baseImage);
+        if (!verdict.accepted()) {
+            log.info("upload refused ({} as {}, base_image {}): {}", sha256, filetype.uploadName(), baseImage, verdict.errorMessage());
+            throw new Rejected(Rejected.Kind.INVALID, "content: " + verdict.errorMessage());
+        }
+        Map<String, Object> m = new LinkedHashMap<>(found.toMap());
+        m.put("base_image", baseImage);
+        m.put("accepted", true);
+        m.put("findings", verdict.findings().stream().map(Finding::toMap).toList());
+        m.put("warnings", verdict.findings().stream().filter(f -> !f.refuses()).map(Finding::message).toList());
+        try {
+            return json.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("inspection: " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> parse(String text) {
+        try {
+            return json.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            return Map.of();
         }
     }
 
@@ -419,14 +530,7 @@ public final class BootResources {
                     sync.force(true);
                 }
                 store.adopt(partial, new StoredFile(sha, total));
-                int n = db.tx(c -> {
-                    repo.deleteUpload(c, file.id());
-                    return repo.markComplete(c, file.id());
-                });
-                if (n == 0) {
-                    forgetIfUnreferenced(sha);
-                    throw new Rejected(Rejected.Kind.NOT_FOUND, "upload: file " + file.id() + " was deleted while receiving");
-                }
+                completeInspected(file);
                 return true;
             } catch (IOException e) {
                 abort();
@@ -523,10 +627,11 @@ public final class BootResources {
                 Path partial = store.tmpDir().resolve(u.partialName());
                 BootFileRecord f = db.tx(c -> repo.file(c, u.fileId())).orElseThrow();
                 if (!Files.exists(partial) && store.contains(f.sha256()) && Files.size(store.path(f.sha256())) == f.size()) {
-                    db.tx(c -> {
-                        repo.deleteUpload(c, u.fileId());
-                        return repo.markComplete(c, u.fileId());
-                    });
+                    try {
+                        completeInspected(f);
+                    } catch (Rejected e) {
+                        log.warn("upload of file {} refused at recovery: {}", f.id(), e.getMessage());
+                    }
                     continue;
                 }
                 keep.add(u.partialName());
@@ -556,20 +661,62 @@ public final class BootResources {
     /** Every resource: uploaded ones and the ephemeral images on disk (recorded as Synced on first sight). */
     public List<BootResource> list() {
         syncEphemerals();
-        return db.tx(c -> {
+        List<BootResource> rows = db.tx(c -> {
             List<BootResource> out = new ArrayList<>();
             for (BootResourceRecord r : repo.list(c)) {
                 out.add(view(c, r.id()));
             }
             return out;
         });
+        return rows.stream().map(this::withSynced).toList();
     }
 
     public Optional<BootResource> get(long id) {
         syncEphemerals();
-        return db.tx(c -> {
+        Optional<BootResource> row = db.tx(c -> {
             return repo.get(c, id).isEmpty() ? Optional.<BootResource>empty() : Optional.of(view(c, id));
         });
+        return row.map(this::withSynced);
+    }
+
+    /**
+     * A Synced resource with what is known of its ephemeral set: the imported version and sha256s from
+     * {@code .imported.json}, and the initramfs scan (made and kept on first sight for a set placed by hand).
+     */
+    private BootResource withSynced(BootResource br) {
+        BootResourceRecord r = br.resource();
+        if (!r.type().equals(BootResourceRecord.SYNCED) || r.name().indexOf('/') < 0 || r.architecture().indexOf('/') < 0) {
+            return br;
+        }
+        String os = r.name().substring(0, r.name().indexOf('/'));
+        String release = r.name().substring(r.name().indexOf('/') + 1);
+        String arch = r.architecture().substring(0, r.architecture().indexOf('/'));
+        Optional<EphemeralImage> e = ephemerals.find(os, arch, release);
+        Map<String, Object> synced = new LinkedHashMap<>();
+        synced.put("present", e.isPresent());
+        if (e.isPresent()) {
+            Path dir = e.get().kernel().getParent();
+            Optional<ImportedSet> set = ImportedSet.read(dir);
+            if (set.isPresent()) {
+                synced.put("version", set.get().version());
+                synced.put("product_id", set.get().productId());
+                synced.put("subarch", set.get().subarch());
+                synced.put("mirror", set.get().mirror().toString());
+                synced.put("imported_at", set.get().importedAt().toString());
+                Map<String, Object> files = new LinkedHashMap<>();
+                set.get().files().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(f -> {
+                    Map<String, Object> one = new LinkedHashMap<>();
+                    one.put("sha256", f.getValue().sha256());
+                    one.put("size", f.getValue().size());
+                    files.put(f.getKey(), one);
+                });
+                synced.put("files", files);
+            }
+            Map<String, Object> initramfs = InitramfsReports.readOrScan(dir);
+            synced.put("initramfs", initramfs);
+            synced.put("warnings", initramfs.getOrDefault("warnings", List.of()));
+        }
+        return new BootResource(r, br.files(), br.received(), br.inspections(), synced);
     }
 
     /** The newest complete file of the uploaded resource {@code name} for the architecture {@code arch} ({@code amd64}). */

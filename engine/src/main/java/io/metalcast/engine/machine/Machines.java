@@ -5,6 +5,7 @@ import io.metalcast.engine.error.Rejected;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.DeployableImage;
 import io.metalcast.engine.image.EphemeralCatalog;
+import io.metalcast.engine.image.EphemeralChoice;
 import io.metalcast.engine.image.EphemeralImage;
 import io.metalcast.engine.store.Database;
 import io.metalcast.engine.store.EventRecord;
@@ -40,12 +41,17 @@ public final class Machines {
     private final Database db;
     private final MachineRepository repo = new MachineRepository();
     private final BootResources resources;
-    private final EphemeralCatalog ephemerals;
+    private final EphemeralChoice ephemerals;
     private final Duration deployTimeout;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
     public Machines(Database db, BootResources resources, EphemeralCatalog ephemerals, Duration deployTimeout, Clock clock) {
+        this(db, resources, new EphemeralChoice(ephemerals, "ubuntu/jammy"), deployTimeout, clock);
+    }
+
+    /** @param ephemerals which ephemeral deploys an image: by its Ubuntu base, else the commissioning release */
+    public Machines(Database db, BootResources resources, EphemeralChoice ephemerals, Duration deployTimeout, Clock clock) {
         this.db = db;
         this.resources = resources;
         this.ephemerals = ephemerals;
@@ -148,18 +154,14 @@ public final class Machines {
             String arch = archOf(m);
             DeployableImage image = resources.deployable(name, arch).orElseThrow(() -> Rejected.invalid("distro_series", name,
                     "an uploaded image for " + arch + " (see boot-resources)"));
-            Optional<EphemeralImage> eph = ephemerals.find(image.baseOs(), arch, image.baseRelease());
-            if (eph.isEmpty()) {
-                throw new Rejected(Rejected.Kind.CONFLICT, "no ephemeral image for " + image.resource().baseImage() + " " + arch
-                        + ": import it first");
-            }
+            EphemeralImage eph = ephemerals.require(image.resource().baseImage(), arch);
             Instant now = clock.instant();
             MachineRecord next = new MachineRecord(m.systemId(), m.hostname(), m.mac(), m.architecture(), MachineStatus.DEPLOYING.code(),
                     image.os(), image.series(), randomString(ALNUM, 18), randomString(ALNUM, 32), randomString(ALNUM, 18),
                     Optional.of(now.plus(deployTimeout)), m.created(), now);
             repo.update(c, next);
             repo.insertEvent(c, stateEvent(m, MachineStatus.DEPLOYING, now, "deploying " + name + " (ephemeral "
-                    + eph.get().path() + ")"));
+                    + eph.path() + ")"));
             log.info("machine {} ({}) deploying {}", m.hostname(), systemId, name);
             return view(c, next);
         });

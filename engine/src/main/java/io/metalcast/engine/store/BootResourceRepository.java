@@ -108,6 +108,53 @@ public final class BootResourceRepository {
         }
     }
 
+    /** Records what the inspection of a file found (JSON text). */
+    public int setInspection(Connection c, long fileId, String json) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE boot_resource_file SET inspection = ? WHERE id = ?")) {
+            ps.setString(1, json);
+            ps.setLong(2, fileId);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** The inspections (JSON text) of a resource's files, by file id; files without one are left out. */
+    public Map<Long, String> inspections(Connection c, long resourceId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT id, inspection FROM boot_resource_file WHERE resource_id = ? AND inspection IS NOT NULL")) {
+            ps.setLong(1, resourceId);
+            Map<Long, String> out = new java.util.HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The inspections (JSON text) recorded for complete files with this sha256. */
+    public List<String> inspectionsBySha256(Connection c, String sha256) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT inspection FROM boot_resource_file WHERE sha256 = ? AND complete = TRUE AND inspection IS NOT NULL ORDER BY id")) {
+            ps.setString(1, sha256);
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Deletes one file row (its upload row goes with it). */
+    public int deleteFile(Connection c, long fileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM boot_resource_file WHERE id = ?")) {
+            ps.setLong(1, fileId);
+            return ps.executeUpdate();
+        }
+    }
+
     /** Deletes a resource with its files and uploads (cascade). */
     public int delete(Connection c, long resourceId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM boot_resource WHERE id = ?")) {

@@ -12,6 +12,7 @@ import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.engine.Multipart;
 import io.metalcast.engine.TestEngine;
+import io.metalcast.engine.TestImages;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.machine.MachineStatus;
 import io.metalcast.pxe.boot.ClientArch;
@@ -45,11 +46,14 @@ class ApiServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger NEXT = new AtomicInteger(1);
 
+    private static final TestImages.Variant FOCAL = new TestImages.Variant("ubuntu", "20.04", "focal", true, true);
     private TestEngine t;
+    private TestImages images;
 
     @BeforeAll
-    void start(@TempDir Path tmp) throws Exception {
+    void start(@TempDir Path tmp, @TempDir Path work) throws Exception {
         t = new TestEngine(tmp);
+        images = new TestImages(work);
     }
 
     @AfterAll
@@ -69,10 +73,9 @@ class ApiServerTest {
                 .field("base_image", "ubuntu/jammy").field("filetype", "ddraw").content(content);
     }
 
-    private static byte[] random(int size) {
-        byte[] b = new byte[size];
-        new Random(size).nextBytes(b);
-        return b;
+    /** A distinct real Ubuntu jammy disk image of at least {@code size} bytes. */
+    private byte[] image(int size) throws Exception {
+        return images.raw(Math.max(size, images.diskSize() + 64), size);
     }
 
     private static String sha256(byte[] b) throws Exception {
@@ -91,7 +94,7 @@ class ApiServerTest {
 
     /** An uploaded image, an ephemeral for it, and a machine Deploying it. */
     private Machine deploying(String imageName) throws Exception {
-        assertEquals(201, upload(image(imageName, random(4096 + NEXT.get()))).statusCode());
+        assertEquals(201, upload(image(imageName, image(4096 + NEXT.get()))).statusCode());
         t.addEphemeral("ubuntu", "amd64", "jammy");
         Machine m = newMachine();
         HttpResponse<String> r = deploy(m.systemId(), "distro_series=" + imageName);
@@ -127,7 +130,7 @@ class ApiServerTest {
 
     @Test
     void uploadStoresARawImageAndAnswersWithItsSets() throws Exception {
-        byte[] content = random(3 * 1024 * 1024 + 17);
+        byte[] content = image(3 * 1024 * 1024 + 17);
         String sha = sha256(content);
         HttpResponse<String> r = upload(image("custom/three-mib", content));
         assertEquals(201, r.statusCode(), r.body());
@@ -172,7 +175,7 @@ class ApiServerTest {
 
     @Test
     void uploadAcceptsAChunkedBody() throws Exception {
-        byte[] content = random(9 * 1024 * 1024 + 3);
+        byte[] content = image(9 * 1024 * 1024 + 3);
         byte[] body = image("custom/chunked", content).body();
         HttpResponse<String> r = t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/"))
                 .header("Content-Type", new Multipart().contentType())
@@ -261,16 +264,16 @@ class ApiServerTest {
 
     @Test
     void deployNeedsAnImageAndItsEphemeral() throws Exception {
-        assertEquals(201, upload(image("custom/noeph", random(1000))).statusCode());
+        assertEquals(201, upload(image("custom/noeph", image(1000))).statusCode());
         Machine m = newMachine();
         HttpResponse<String> noImage = deploy(m.systemId(), "distro_series=custom/nothing");
         assertEquals(400, noImage.statusCode());
         assertEquals("distro_series: 'custom/nothing' (expected: an uploaded image for amd64 (see boot-resources))", noImage.body().trim());
         // base release with no ephemeral directory: refused with a clear reason, machine untouched
-        assertEquals(201, upload(image("custom/focal-based", random(1001)).field("base_image", "ubuntu/focal")).statusCode());
+        assertEquals(201, upload(image("custom/focal-based", images.raw(FOCAL, images.diskSize() + 64, 1001)).field("base_image", "ubuntu/focal")).statusCode());
         HttpResponse<String> noEph = deploy(m.systemId(), "distro_series=custom/focal-based");
         assertEquals(409, noEph.statusCode());
-        assertEquals("no ephemeral image for ubuntu/focal amd64: import it first", noEph.body().trim());
+        assertEquals("no ephemeral image for ubuntu/focal amd64: import it first (./metalcast import MIRROR --release focal)", noEph.body().trim());
         assertEquals(MachineStatus.NEW, status(m));
 
         t.addEphemeral("ubuntu", "amd64", "focal");
@@ -291,7 +294,7 @@ class ApiServerTest {
 
     @Test
     void deployAcceptsTheMaasCliBase64Multipart() throws Exception {
-        assertEquals(201, upload(image("custom/cli", random(999))).statusCode());
+        assertEquals(201, upload(image("custom/cli", image(999))).statusCode());
         t.addEphemeral("ubuntu", "amd64", "jammy");
         Machine m = newMachine();
         String b = "===============1234==";
@@ -311,7 +314,7 @@ class ApiServerTest {
         Machine fresh = newMachine();
         assertEquals(403, t.get("/MAAS/metadata/latest/by-id/" + fresh.systemId() + "/abc/?op=get_preseed").statusCode());
 
-        byte[] content = random(5000);
+        byte[] content = image(5000);
         assertEquals(201, upload(image("custom/preseeded", content)).statusCode());
         t.addEphemeral("ubuntu", "amd64", "jammy");
         Machine m = newMachine();
@@ -421,7 +424,7 @@ class ApiServerTest {
     @Test
     void statusPageListsMachinesAndResources() throws Exception {
         Machine m = newMachine();
-        assertEquals(201, upload(image("custom/on-page", random(300))).statusCode());
+        assertEquals(201, upload(image("custom/on-page", image(300))).statusCode());
         HttpResponse<String> r = t.get("/");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));

@@ -11,6 +11,7 @@ import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.engine.Multipart;
 import io.metalcast.engine.Raw;
 import io.metalcast.engine.TestEngine;
+import io.metalcast.engine.TestImages;
 import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.auth.ApiKeys;
 import io.metalcast.engine.client.MaasApi;
@@ -48,11 +49,13 @@ class MaasApiTest {
 
     private TestEngine t;
     private Path work;
+    private TestImages images;
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
         t = new TestEngine(tmp.resolve("engine"));
         work = Files.createDirectories(tmp.resolve("work"));
+        images = new TestImages(Files.createDirectories(tmp.resolve("images")));
     }
 
     @AfterAll
@@ -68,6 +71,11 @@ class MaasApiTest {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** A distinct real Ubuntu jammy raw disk image of {@code size} bytes, or a little more than the disk when that is smaller. */
+    private byte[] image(int size, long seed) throws Exception {
+        return images.raw(Math.max(size, images.diskSize() + 64), seed);
     }
 
     private static String sha256(byte[] b) throws Exception {
@@ -225,7 +233,7 @@ class MaasApiTest {
 
     @Test
     void chunkedUploadAppendsInOrderAndCompletesWithTheRightSha() throws Exception {
-        byte[] content = random(10 * MIB + 5, 1);
+        byte[] content = image(10 * MIB + 5, 1);
         Path file = work.resolve("ten.img");
         Files.write(file, content);
         List<long[]> seen = new java.util.ArrayList<>();
@@ -243,7 +251,7 @@ class MaasApiTest {
 
     @Test
     void identicalContentCompletesAtCreate() throws Exception {
-        byte[] content = random(MIB + 3, 2);
+        byte[] content = image(MIB + 3, 2);
         Path file = work.resolve("dup.img");
         Files.write(file, content);
         assertTrue(onlyFile(client().createBootResource(form("custom/dup-a", content, "ddraw"), file, (a, b) -> { })).get("complete").asBoolean());
@@ -278,7 +286,7 @@ class MaasApiTest {
 
     @Test
     void refusedChunksKeepNothingWrong() throws Exception {
-        byte[] content = random(3 * MIB, 3);
+        byte[] content = image(3 * MIB, 3);
         String[] u = created("custom/refusals", content);
         long id = Long.parseLong(u[0]);
 
@@ -339,7 +347,7 @@ class MaasApiTest {
     @ParameterizedTest
     @EnumSource(ImageFiletype.class)
     void everyFiletypeIsAccepted(ImageFiletype type) throws Exception {
-        byte[] content = random(1000 + type.ordinal(), 100 + type.ordinal());
+        byte[] content = images.pack(type, 100 + type.ordinal());
         HttpResponse<String> r = t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/"))
                 .header("Content-Type", new Multipart().contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(new Multipart()
                         .field("name", "custom/ft-" + type.uploadName()).field("architecture", "amd64/generic").field("base_image", "ubuntu/jammy")
@@ -353,8 +361,8 @@ class MaasApiTest {
 
     @Test
     void versionsAndDeleteRemoveOnlyUnreferencedFiles() throws Exception {
-        byte[] a = random(2000, 20);
-        byte[] b = random(2001, 21);
+        byte[] a = image(2000, 20);
+        byte[] b = image(2001, 21);
         Path fa = work.resolve("a.img");
         Path fb = work.resolve("b.img");
         Files.write(fa, a);
@@ -364,7 +372,7 @@ class MaasApiTest {
         assertEquals(id, two.get("id").asLong());
         assertEquals(2, two.get("sets").size(), two.toString());
         long other = client().createBootResource(form("custom/shares-a", a, "ddraw"), fa, (x, y) -> { }).get("id").asLong();
-        String incomplete = created("custom/versions", random(5000, 22))[1];
+        String incomplete = created("custom/versions", image(5000, 22))[1];
         assertTrue(incomplete.startsWith("/MAAS/api/2.0/boot-resources/" + id + "/upload/"));
 
         HttpResponse<String> del = t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + id + "/")).DELETE().build());
@@ -381,7 +389,7 @@ class MaasApiTest {
 
     @Test
     void statusPageAndMetricsShowStaticImageGauges() throws Exception {
-        byte[] content = random(3000, 30);
+        byte[] content = images.pack(ImageFiletype.DDGZ, 30);
         Path f = work.resolve("m.img");
         Files.write(f, content);
         client().createBootResource(form("custom/metric", content, "ddgz"), f, (x, y) -> { });

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.engine.Raw;
 import io.metalcast.engine.TestEngine;
+import io.metalcast.engine.TestImages;
 import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.machine.MachineStatus;
@@ -61,8 +62,8 @@ class MaasCliReplayTest {
                     .findValuesAsText("name").contains("sha256")).findFirst().orElseThrow();
             String oldSha = part(create, "sha256");
             long size = Long.parseLong(part(create, "size"));
-            byte[] content = new byte[(int) size];
-            new Random(42).nextBytes(content);
+            // A real image (the engine inspects uploads) of exactly the captured size.
+            byte[] content = new TestImages(Files.createDirectories(tmp.resolve("images"))).raw((int) size, 42);
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
             t.addEphemeral("ubuntu", "amd64", "jammy");
             Machine machine = t.engine.machines().enlist(MacAddress.parse("52:54:00:aa:bb:01"), ClientArch.BIOS_X86);

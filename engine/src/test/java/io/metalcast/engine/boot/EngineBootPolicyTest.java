@@ -53,7 +53,7 @@ class EngineBootPolicyTest {
         t.addEphemeral("ubuntu", "amd64", "jammy");
         BootResources r = t.engine.resources();
         Path content = Files.createTempFile(r.store().tmpDir(), "test-", ".raw");
-        Files.write(content, "a disk image".getBytes(StandardCharsets.UTF_8));
+        Files.write(content, new io.metalcast.engine.TestImages(Files.createDirectories(tmp.resolve("images"))).raw(7));
         image = r.upload(r.check(Map.of("name", "custom/sample", "architecture", "amd64/generic", "base_image", "ubuntu/jammy",
                 "filetype", "ddraw")), content);
     }
@@ -196,7 +196,8 @@ class EngineBootPolicyTest {
         String sha = image.files().get(0).sha256();
         BootContent.OnDisk img = (BootContent.OnDisk) open("images/" + sha.substring(0, 16) + "/custom/amd64/generic/sample/uploaded/root-dd.raw")
                 .orElseThrow();
-        assertEquals("a disk image", Files.readString(img.file()));
+        assertEquals(sha, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(img.file()))));
     }
 
     @ParameterizedTest

@@ -55,8 +55,11 @@ class CliTest {
             assertEquals(0, login.status(), login.err());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(profile)));
 
-            byte[] content = new byte[9 * 1024 * 1024 + 7];
-            new Random(3).nextBytes(content);
+            java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+                out.write(new io.metalcast.engine.TestImages(Files.createDirectories(tmp.resolve("images"))).raw(9 * 1024 * 1024 + 7, 3));
+            }
+            byte[] content = gz.toByteArray();
             Path image = tmp.resolve("web.img.gz");
             Files.write(image, content);
             Run create = run(profile, Map.of(), t, "boot-resources", "create", "name=custom/jammy-web", "architecture=amd64/generic",

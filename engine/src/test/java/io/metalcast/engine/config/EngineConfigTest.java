@@ -88,7 +88,7 @@ class EngineConfigTest {
                 Arguments.of("dhcp:\n  intrfaces: [eth0]\n",
                         "config: dhcp.intrfaces: unknown key (expected one of: interfaces, subnet, range, router, dns, lease_seconds)"),
                 Arguments.of("datadir: x\n", "config: datadir: unknown key (expected one of: data_dir, database, api, http, tftp, advertise, "
-                        + "dhcp, boot, deploy)"),
+                        + "dhcp, boot, deploy, images)"),
                 Arguments.of("api:\n  port: 1\n", "config: api.port: unknown key (expected one of: listen)"),
                 Arguments.of("- a\n- b\n", "config: (top level): [a, b] (expected: a mapping)"),
                 Arguments.of("api: 5\n", "config: api: 5 (expected: a mapping)"),
