@@ -44,13 +44,15 @@ public final class VmStreamBench {
     public static int run(List<String> args) throws Exception {
         long size = 512 * MIB;
         int rounds = 2;
+        int cpus = 1;
         for (int i = 0; i < args.size(); i++) {
             String v = i + 1 < args.size() ? args.get(i + 1) : null;
             switch (args.get(i)) {
                 case "--size-mib" -> { size = Long.parseLong(v) * MIB; i++; }
                 case "--rounds" -> { rounds = Integer.parseInt(v); i++; }
+                case "--cpus" -> { cpus = Integer.parseInt(v); i++; }
                 default -> {
-                    System.err.println("bench vm: unknown option '" + args.get(i) + "' (expected: --size-mib N, --rounds N)");
+                    System.err.println("bench vm: unknown option '" + args.get(i) + "' (expected: --size-mib N, --rounds N, --cpus N)");
                     return 2;
                 }
             }
@@ -71,7 +73,7 @@ public final class VmStreamBench {
 
         Process server = null;
         try (LabNetwork network = LabNetwork.create(ProcessHandle.current().pid() + 2);
-             QemuMachine machine = QemuMachine.create("bench-vm", MAC, work.resolve("vm"), size + 256 * MIB, false)) {
+             QemuMachine machine = QemuMachine.create("bench-vm", MAC, work.resolve("vm"), size + 256 * MIB, false).withCpus(cpus)) {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             server = new ProcessBuilder(network.exec(List.of(java, "-cp", System.getProperty("java.class.path"),
                     BenchHttpServer.class.getName(), www.toString(), LabNetwork.BRIDGE_ADDRESS)))
@@ -83,8 +85,8 @@ public final class VmStreamBench {
             String cmdline = "root=squash:" + base + "/squashfs ip=10.77.0.50::" + LabNetwork.BRIDGE_ADDRESS + ":255.255.255.0:benchvm::off"
                     + " BOOTIF=01-" + MacAddress.parse(MAC).hyphenated() + " overlayroot=tmpfs console=ttyS0,115200n8"
                     + " metalcast.bench=" + base + " metalcast.bench.rounds=" + rounds;
-            System.out.printf(Locale.ROOT, "bench vm: %d MiB raw image, %d round(s), TCG; console %s%n", size / MIB, rounds,
-                    machine.console().file());
+            System.out.printf(Locale.ROOT, "bench vm: %d MiB raw image, %d round(s), %d vCPU(s), TCG; console %s%n", size / MIB, rounds,
+                    cpus, machine.console().file());
             machine.startKernel(network, network.addTap(), ephemeral.kernel(), ephemeral.initrd(), cmdline);
             SerialConsole console = machine.console();
             int done = console.await("METALCAST-BENCH-DONE", 0, Duration.ofMinutes(40), machine::running);

@@ -29,6 +29,7 @@ public final class QemuMachine implements AutoCloseable {
     private final Path dir;
     private final SerialConsole console;
     private final boolean kvm;
+    private int cpus = 1;
     private Process process;
 
     private QemuMachine(String name, String mac, Path dir, boolean kvm) {
@@ -79,7 +80,7 @@ public final class QemuMachine implements AutoCloseable {
     private List<String> command(String tap, Firmware firmware) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 "qemu-system-x86_64", "-name", name,
-                "-machine", "q35,accel=" + (kvm ? "kvm" : "tcg"), "-cpu", kvm ? "host" : "max", "-m", "1024", "-smp", "1",
+                "-machine", "q35,accel=" + (kvm ? "kvm" : "tcg"), "-cpu", kvm ? "host" : "max", "-m", "1024", "-smp", String.valueOf(cpus),
                 "-display", "none", "-monitor", "none", "-vga", "none",
                 "-serial", "file:" + console.file(),
                 "-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
@@ -95,6 +96,15 @@ public final class QemuMachine implements AutoCloseable {
                     "-drive", "if=pflash,format=raw,file=" + vars));
         }
         return cmd;
+    }
+
+    /** Virtual CPUs (before start); under TCG each is a host thread. */
+    public QemuMachine withCpus(int count) {
+        if (count < 1 || count > 8) {
+            throw new IllegalArgumentException("cpus: " + count + " (expected: 1..8)");
+        }
+        cpus = count;
+        return this;
     }
 
     public SerialConsole console() {
