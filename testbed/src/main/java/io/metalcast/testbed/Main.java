@@ -36,9 +36,9 @@ public final class Main {
         String name = args.isEmpty() ? "" : args.get(0);
         List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
         return switch (name) {
-            case "http" -> HttpBench.run(rest);
-            case "stream" -> StreamBench.run(rest);
-            case "vm" -> VmStreamBench.run(rest);
+            case "http" -> HttpBench.run(rest, cacheDir());
+            case "stream" -> StreamBench.run(rest, cacheDir());
+            case "vm" -> VmStreamBench.run(rest, home(), cacheDir());
             default -> {
                 System.err.println("usage: metalcast bench http|stream|vm [options]");
                 yield 2;

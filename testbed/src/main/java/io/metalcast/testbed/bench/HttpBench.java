@@ -78,9 +78,9 @@ public final class HttpBench {
     }
 
     /**
-     * Parses options; {@code env} supplies {@code METALCAST_CACHE} and {@code HOME} for the default cache directory.
+     * Parses options; {@code defaultCache} is the lab's cache directory, used unless {@code --cache} names another.
      */
-    static Options parse(List<String> args, Map<String, String> env) {
+    static Options parse(List<String> args, Path defaultCache) {
         long size = 2048;
         int runs = 3;
         List<Integer> clients = List.of(1, 32);
@@ -104,9 +104,7 @@ public final class HttpBench {
             }
         }
         if (cache == null) {
-            String configured = env.get("METALCAST_CACHE");
-            cache = configured != null && !configured.isBlank() ? Path.of(configured)
-                    : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".cache", "metalcast");
+            cache = defaultCache;
         }
         return new Options(size, runs, clients, cache, client);
     }
@@ -168,10 +166,10 @@ public final class HttpBench {
         return sb.toString();
     }
 
-    public static int run(List<String> args) throws Exception {
+    public static int run(List<String> args, Path defaultCache) throws Exception {
         Options options;
         try {
-            options = parse(args, System.getenv());
+            options = parse(args, defaultCache);
         } catch (IllegalArgumentException e) {
             System.err.println("bench http: " + e.getMessage());
             return 2;

@@ -49,7 +49,7 @@ public final class StreamBench {
         this.work = cache.resolve("work");
     }
 
-    public static int run(List<String> args) throws Exception {
+    public static int run(List<String> args, Path cacheDir) throws Exception {
         long size = 4L << 30;
         int runs = 3;
         for (int i = 0; i < args.size(); i++) {
@@ -68,9 +68,7 @@ public final class StreamBench {
             System.err.println("bench stream: --runs >= 1 and --size-mib >= 256 expected");
             return 2;
         }
-        String env = System.getenv("METALCAST_CACHE");
-        Path base = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "metalcast");
-        return new StreamBench(base.resolve("stream-bench-" + (size / MIB) + "m"), size, runs).run();
+        return new StreamBench(cacheDir.resolve("stream-bench-" + (size / MIB) + "m"), size, runs).run();
     }
 
     private int run() throws Exception {

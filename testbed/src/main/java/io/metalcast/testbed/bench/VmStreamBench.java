@@ -41,7 +41,7 @@ public final class VmStreamBench {
     private VmStreamBench() {
     }
 
-    public static int run(List<String> args) throws Exception {
+    public static int run(List<String> args, Path home, Path cache) throws Exception {
         long size = 512 * MIB;
         int rounds = 2;
         int cpus = 1;
@@ -57,9 +57,6 @@ public final class VmStreamBench {
                 }
             }
         }
-        Path home = Path.of(System.getProperty("metalcast.home", ".")).toAbsolutePath().normalize();
-        String env = System.getenv("METALCAST_CACHE");
-        Path cache = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "metalcast");
         Path work = cache.resolve("vm-bench-work");
         Processes.run("rm", "-rf", work.toString());
         Files.createDirectories(work);

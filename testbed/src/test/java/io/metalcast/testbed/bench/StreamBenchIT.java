@@ -23,7 +23,7 @@ class StreamBenchIT {
         int code;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = StreamBench.run(List.of("--size-mib", "256", "--runs", "1"));
+            code = StreamBench.run(List.of("--size-mib", "256", "--runs", "1"), io.metalcast.testbed.Main.cacheDir());
         } finally {
             System.setOut(old);
         }
