@@ -13,14 +13,14 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The walking skeleton end to end on a real QEMU machine: PXE boot from metalcast, enlist, upload a custom image (raw,
- * and gzip-compressed as MAAS users most often send it), deploy, and the machine, rebooted from its own disk, prints its
- * marker while the API shows it Deployed.
+ * gzip-compressed as MAAS users most often send it, and as a root tarball whose /curtin/curtin-hooks installs extlinux),
+ * deploy, and the machine, rebooted from its own disk, prints its marker while the API shows it Deployed.
  * Needs root (network namespaces, taps); CI runs as root, without KVM.
  */
 class DeployCustomImageIT {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"ddraw", "ddgz"})
+    @ValueSource(strings = {"ddraw", "ddgz", "tgz"})
     @Timeout(value = 40, unit = java.util.concurrent.TimeUnit.MINUTES)
     void machinePxeBootsAndGetsTheCustomImageOnItsDisk(String filetype) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "the lab needs root for namespaces and taps");

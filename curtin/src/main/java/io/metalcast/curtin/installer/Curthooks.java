@@ -36,6 +36,14 @@ final class Curthooks {
     record Outcome(String result, String description) {
     }
 
+    /**
+     * What runs in the installed root once {@code write_files} are in it, while it is still mounted: the image's own hook.
+     * Returns a summary of what it did, or null when it did nothing.
+     */
+    interface RootStep {
+        String run(Path root, Path targetDisk) throws InstallException;
+    }
+
     private static final Duration NODE_WAIT = Duration.ofSeconds(3);
     private final Commands commands;
     private final Path sysRoot;
@@ -49,7 +57,7 @@ final class Curthooks {
         this.log = log;
     }
 
-    Outcome run(TargetDisk target, Map<String, WriteFile> files, boolean attachLoop) throws InstallException {
+    Outcome run(TargetDisk target, Map<String, WriteFile> files, boolean attachLoop, RootStep step) throws InstallException {
         Deque<String> loops = new ArrayDeque<>();
         try {
             Path device = target.path();
@@ -83,7 +91,12 @@ final class Curthooks {
                         log.accept("wrote " + f.path() + " (" + f.permissions() + ")");
                     }
                     sync();
-                    return new Outcome("SUCCESS", "root filesystem on " + partition + ", wrote " + files.size() + " file(s)");
+                    String stepped = step.run(mountRoot, target.path());
+                    if (stepped != null) {
+                        sync();
+                    }
+                    return new Outcome("SUCCESS", "root filesystem on " + partition + ", wrote " + files.size() + " file(s)"
+                            + (stepped == null ? "" : "; " + stepped));
                 } finally {
                     unmount();
                 }
@@ -223,15 +236,24 @@ final class Curthooks {
         }
     }
 
-    /** For a root tarball, whose filesystem is already at {@code root} (mounted or a directory): writes {@code write_files} into it. */
-    Outcome writeInto(Path root, Map<String, WriteFile> files) throws InstallException {
+    /**
+     * For a root tarball, whose filesystem is already at {@code root} (mounted or a directory): writes {@code write_files}
+     * into it, then runs {@code step} ({@code targetDisk}: the whole disk, null for a directory target). Without a step
+     * that does something, nothing makes the disk bootable: WARN.
+     */
+    Outcome writeInto(Path root, Path targetDisk, Map<String, WriteFile> files, RootStep step) throws InstallException {
         for (WriteFile f : files.values()) {
             write(root, f);
             log.accept("wrote " + f.path() + " (" + f.permissions() + ")");
         }
         sync();
+        String stepped = step.run(root, targetDisk);
+        if (stepped != null) {
+            sync();
+            return new Outcome("SUCCESS", "root filesystem at " + root + ", wrote " + files.size() + " file(s); " + stepped);
+        }
         return new Outcome("WARN", "root filesystem at " + root + ", wrote " + files.size() + " file(s); no bootloader installed"
-                + " (not supported for root tarballs)");
+                + " (the image has no /curtin/curtin-hooks to install one)");
     }
 
     private void write(Path rootDir, WriteFile f) throws InstallException {

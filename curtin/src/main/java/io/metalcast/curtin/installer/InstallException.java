@@ -25,7 +25,9 @@ public final class InstallException extends Exception {
         /** Writing to the target failed. */
         WRITE,
         /** The installed system could not be configured (no root partition, mount or write failure). */
-        CURTHOOKS
+        CURTHOOKS,
+        /** The image's own {@code /curtin/curtin-hooks} exited non-zero or did not finish. */
+        HOOK
     }
 
     private final Kind kind;

@@ -27,7 +27,8 @@ import java.util.Map;
 /**
  * The installer run inside the ephemeral environment: fetch the curtin config, choose the target disk, stream the source
  * onto it (a disk image of any MAAS filetype through {@link StreamPipeline}, or a root tarball into a fresh ext4 made by
- * {@link RootFilesystem}), write {@code write_files} into its root filesystem, and report each stage as curtin events to
+ * {@link RootFilesystem}), write {@code write_files} into its root filesystem, run the image's {@code /curtin/curtin-hooks}
+ * if it has one ({@link ImageHook}), and report each stage as curtin events to
  * the config's webhooks and as plain lines on stdout (the serial console).
  */
 public final class Installer {
@@ -41,12 +42,16 @@ public final class Installer {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REPORTING_DRAIN = Duration.ofSeconds(30);
 
+    private static final Duration HOOK_TIMEOUT = Duration.ofMinutes(30);
+
     private static final int MAX_RESUMES = 5;
     private static final Duration RESUME_BACKOFF = Duration.ofMillis(500);
 
     private final InstallerOptions options;
     private final PrintStream console;
     private final StringBuilder logText = new StringBuilder();
+    /** The curtin config as fetched, for the image's hook ({@code CONFIG}). */
+    private String configYaml = "";
     private final List<InstallEvent> events = new ArrayList<>();
     private final Commands commands = new Commands(Duration.ofSeconds(60));
     /** For commands whose time grows with the disk: mkfs, zeroing. */
@@ -177,8 +182,11 @@ public final class Installer {
                 stage = STAGE_CURTHOOKS;
                 emit(stage, InstallEvent.START, null, "configuring installed system", "INFO");
                 Curthooks curthooks = new Curthooks(commands, options.sysRoot(), options.mountRoot(), Installer.this::log);
-                Curthooks.Outcome hooks = treeRoot != null ? curthooks.writeInto(treeRoot, config.writeFiles())
-                        : curthooks.run(target, config.writeFiles(), options.attachLoop());
+                Curthooks.RootStep hook = this::runImageHook;
+                Curthooks.Outcome hooks = treeRoot != null
+                        ? curthooks.writeInto(treeRoot, treeRoot.equals(target.path()) ? null : target.path(),
+                                config.writeFiles(), hook)
+                        : curthooks.run(target, config.writeFiles(), options.attachLoop(), hook);
                 log("curthooks " + hooks.result() + ": " + hooks.description());
                 emit(stage, InstallEvent.FINISH, hooks.result(), "configuring installed system: " + hooks.description(), "INFO");
                 if (rootFs != null) {
@@ -209,6 +217,27 @@ public final class Installer {
                 if (rootFs != null) {
                     rootFs.close();
                 }
+            }
+        }
+
+        /**
+         * Runs the image's {@code /curtin/curtin-hooks} when it has one, reported as curtin reports its curthooks command;
+         * null when there is none. A failure is a FAIL event naming the exit code and the last lines of output.
+         */
+        private String runImageHook(Path root, Path targetDisk) throws InstallException {
+            if (!ImageHook.present(root)) {
+                log("no /" + ImageHook.PATH + " in the image");
+                return null;
+            }
+            emit(ImageHook.EVENT, InstallEvent.START, null, "curtin command curthooks: running /" + ImageHook.PATH, "INFO");
+            try {
+                String done = new ImageHook(configYaml, HOOK_TIMEOUT, Installer.this::log).run(root, targetDisk);
+                log(done);
+                emit(ImageHook.EVENT, InstallEvent.FINISH, InstallEvent.SUCCESS, "curtin command curthooks: " + done, "INFO");
+                return "ran " + done;
+            } catch (InstallException e) {
+                emit(ImageHook.EVENT, InstallEvent.FINISH, InstallEvent.FAIL, "curtin command curthooks: " + e.getMessage(), "ERROR");
+                throw e;
             }
         }
 
@@ -306,7 +335,8 @@ public final class Installer {
                 }
             }
             try (InputStream in = c.getInputStream()) {
-                return CurtinYaml.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                configYaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return CurtinYaml.parse(configYaml);
             }
         } catch (IOException e) {
             throw new InstallException(Kind.CONFIG, "GET " + options.configUrl() + ": " + e, e);

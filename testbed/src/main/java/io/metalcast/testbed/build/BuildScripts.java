@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
 final class BuildScripts implements AutoCloseable {
     /** Every resource the scripts use; all of them go into the cache key. */
     static final List<String> RESOURCES = List.of(
-            "common.sh", "kernel-package.sh", "kernel.sh", "initramfs.sh", "rootfs.sh", "sample-image.sh",
+            "common.sh", "kernel-package.sh", "kernel.sh", "initramfs.sh", "rootfs.sh", "sample-image.sh", "sample-tarball.sh",
             "initramfs/init", "initramfs/functions", "initramfs/udhcpc.script", "initramfs/rooturl",
             "initramfs/overlayroot", "initramfs/copymods", "rootfs/init", "sample/initramfs-init", "sample/init",
-            "sample/cloud-init", "sample/netplan");
+            "sample/cloud-init", "sample/netplan", "sample/curtin-hooks");
 
     private static final int TAIL_LINES = 40;
 

@@ -29,12 +29,13 @@ import java.util.concurrent.TimeoutException;
 public final class DeployFlow implements AutoCloseable {
     /**
      * Where the flow runs, how long it may wait at each stage, and the MAAS filetype the sample image is uploaded as
-     * ({@code ddraw}, or {@code ddgz}: the same disk gzip-compressed, as MAAS users most often send it).
+     * ({@code ddraw}; {@code ddgz}: the same disk gzip-compressed, as MAAS users most often send it; {@code tgz}: the same
+     * root as a root tarball whose {@code /curtin/curtin-hooks} installs the bootloader).
      */
     public record Options(Path home, Path cacheDir, Path workDir, boolean kvm, Duration stageTimeout, String filetype) {
         public Options {
-            if (!List.of("ddraw", "ddgz").contains(filetype)) {
-                throw new IllegalArgumentException("filetype: '" + filetype + "' (expected: ddraw or ddgz)");
+            if (!List.of("ddraw", "ddgz", "tgz").contains(filetype)) {
+                throw new IllegalArgumentException("filetype: '" + filetype + "' (expected: ddraw, ddgz or tgz)");
             }
         }
     }
@@ -68,7 +69,10 @@ public final class DeployFlow implements AutoCloseable {
         Path installerDir = step("collect the installer", () -> collectInstaller(options.home(), options.workDir().resolve("installer")));
         Ephemeral ephemeral = step("ephemeral environment (kernel, initramfs, squashfs)",
                 () -> EphemeralBuilder.build(options.cacheDir(), installerDir));
-        SampleImage image = step("sample custom image", () -> SampleImageBuilder.build(options.cacheDir(), ephemeral));
+        boolean tarball = options.filetype().equals("tgz");
+        SampleImage image = step("sample custom image (" + (tarball ? "root tarball" : "raw disk") + ")",
+                () -> tarball ? SampleImageBuilder.buildRootTarball(options.cacheDir(), ephemeral)
+                        : SampleImageBuilder.build(options.cacheDir(), ephemeral));
 
         network = step("network namespace, bridge, tap", () -> LabNetwork.create(ProcessHandle.current().pid()));
         String tap = network.addTap();
@@ -83,6 +87,7 @@ public final class DeployFlow implements AutoCloseable {
         out.println("  status page: " + statusPage);
         MaasClient maas = new MaasClient(engine.api(), engine.key());
 
+        // ddraw and tgz go up as built; ddgz is the raw disk compressed.
         Path upload = options.filetype().equals("ddgz") ? gzip(image.rawImage(), options.workDir().resolve("sample.raw.gz"))
                 : image.rawImage();
         step("upload " + IMAGE_NAME + " (" + options.filetype() + ", " + Files.size(upload) / (1024 * 1024) + " MiB)", () -> {

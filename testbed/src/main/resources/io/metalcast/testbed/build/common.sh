@@ -58,3 +58,54 @@ install_modules() {
 make_cpio() {
   (cd "$1" && find . -mindepth 1 | sed 's|^\./||' | sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 > "$2"
 }
+
+# ephemeral_modules INITRD DIR: unpacks the kernel modules of the ephemeral initramfs INITRD into DIR; prints the version.
+ephemeral_modules() {
+  local initrd=$1 dir=$2 kver
+  mkdir -p "$dir"
+  (cd "$dir" && gzip -dc "$initrd" | cpio -idm --quiet 'lib/modules/*')
+  kver=$(ls "$dir/lib/modules" | head -n1)
+  [ -n "$kver" ] || die "sample: no modules in $initrd"
+  echo "$kver"
+}
+
+# sample_initramfs KROOT KVER RESDIR DIR OUT: the sample images' initramfs (busybox, virtio_blk, ext4 and an init that
+# mounts root= of the kernel command line and switches into it), built in DIR, written to OUT.
+sample_initramfs() {
+  local kroot=$1 kver=$2 res=$3 ird=$4 out=$5
+  mkdir -p "$ird"/{proc,sys,run,tmp,root,etc}
+  install_busybox "$ird"
+  make_nodes "$ird"
+  install_modules "$kroot" "$kver" "$ird" virtio_pci virtio_blk crc32c ext4
+  install -m 0755 "$res/sample/initramfs-init" "$ird/init"
+  make_cpio "$ird" "$out"
+}
+
+# sample_root RESDIR DIR KVER: the sample images' busybox root that looks like Ubuntu 22.04 (os-release, cloud-init and
+# netplan markers, /curtin) and whose /sbin/init prints METALCAST-DEPLOYED <hostname> and powers off.
+sample_root() {
+  local res=$1 rfs=$2 kver=$3
+  mkdir -p "$rfs"/{proc,sys,dev,run,tmp,root,etc,curtin,var/log,usr/bin,usr/sbin}
+  chmod 1777 "$rfs/tmp"
+  install_busybox "$rfs"
+  make_nodes "$rfs"
+  rm -f "$rfs/sbin/init"
+  install -m 0755 "$res/sample/init" "$rfs/sbin/init"
+  install -m 0755 "$res/sample/cloud-init" "$rfs/usr/bin/cloud-init"
+  install -m 0755 "$res/sample/netplan" "$rfs/usr/sbin/netplan"
+  cat > "$rfs/etc/os-release" <<'EOT'
+PRETTY_NAME="Ubuntu 22.04 LTS (metalcast sample)"
+NAME="Ubuntu"
+VERSION_ID="22.04"
+VERSION="22.04 LTS (Jammy Jellyfish)"
+VERSION_CODENAME=jammy
+ID=ubuntu
+ID_LIKE=debian
+UBUNTU_CODENAME=jammy
+EOT
+  echo unnamed > "$rfs/etc/hostname"
+  printf 'root:x:0:0:root:/root:/bin/sh\n' > "$rfs/etc/passwd"
+  printf 'root:x:0:\n' > "$rfs/etc/group"
+  printf '127.0.0.1 localhost\n' > "$rfs/etc/hosts"
+  echo "metalcast sample image, kernel $kver" > "$rfs/curtin/README"
+}

@@ -29,15 +29,20 @@ ln -s /opt/metalcast/jre/bin/java "$stage/usr/bin/java"
 
 # Disk tools busybox lacks or cuts short, from Debian's util-linux and e2fsprogs: the installer partitions and
 # formats the target for root tarballs (sfdisk, mkfs.ext4) and zeroes it before skipping zero blocks (blkdiscard -z,
-# fallocate --punch-hole). The real binaries replace busybox's applets of the same name.
-tools="sfdisk blkdiscard fallocate mkfs.ext4 e2fsck"
+# fallocate --punch-hole). The real binaries replace busybox's applets of the same name. extlinux (and the syslinux MBR
+# boot code) for the hooks of root tarballs that install a BIOS bootloader, such as the lab's sample.
+tools="sfdisk blkdiscard fallocate mkfs.ext4 e2fsck extlinux"
 for t in $tools; do
-  p=$(command -v "$t" || PATH=/usr/sbin:/sbin:$PATH command -v "$t") || die "rootfs: $t not found (packages util-linux, fdisk, e2fsprogs)"
+  p=$(command -v "$t" || PATH=/usr/sbin:/sbin:$PATH command -v "$t") || die "rootfs: $t not found (packages util-linux, fdisk, e2fsprogs, extlinux)"
   for d in bin sbin usr/bin usr/sbin; do rm -f "$stage/$d/$t"; done
   mkdir -p "$stage$(dirname "$p")"
   cp -L "$p" "$stage$p"
 done
 cp /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
+mbr=/usr/lib/syslinux/mbr/mbr.bin
+[ -f "$mbr" ] || die "rootfs: $mbr missing (expected: Debian package syslinux-common)"
+mkdir -p "$stage$(dirname "$mbr")"
+cp "$mbr" "$stage$mbr"
 
 # glibc and whatever else the runtime and the disk tools link against, at the paths the loader expects.
 libs=$( (find "$stage/opt/metalcast/jre" -type f \( -name '*.so' -o -perm -u+x \); for t in $tools; do find "$stage"/bin "$stage"/sbin "$stage"/usr/bin "$stage"/usr/sbin -name "$t" -type f; done) \

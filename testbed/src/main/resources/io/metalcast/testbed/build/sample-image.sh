@@ -10,46 +10,15 @@ disk_mib=64 boot_start=2048 boot_sectors=$((24 * 2048))
 root_start=$((boot_start + boot_sectors))
 root_sectors=$((disk_mib * 2048 - root_start))
 
-mkdir -p "$work/eph"
-(cd "$work/eph" && gzip -dc "$ephinitrd" | cpio -idm --quiet 'lib/modules/*')
-kver=$(ls "$work/eph/lib/modules" | head -n1)
-[ -n "$kver" ] || die "sample: no modules in $ephinitrd"
+kver=$(ephemeral_modules "$ephinitrd" "$work/eph")
 
 # initramfs: busybox, virtio_blk and ext4, an init that mounts the root partition and switches into it.
-ird="$work/initramfs"
-mkdir -p "$ird"/{proc,sys,run,tmp,root,etc}
-install_busybox "$ird"
-make_nodes "$ird"
-install_modules "$work/eph" "$kver" "$ird" virtio_pci virtio_blk crc32c ext4
-install -m 0755 "$res/sample/initramfs-init" "$ird/init"
-make_cpio "$ird" "$work/initrd.img"
+sample_initramfs "$work/eph" "$kver" "$res" "$work/initramfs" "$work/initrd.img"
 
 # root filesystem
 rfs="$work/rootfs"
-mkdir -p "$rfs"/{proc,sys,dev,run,tmp,root,etc,curtin,var/log,usr/bin,usr/sbin}
-chmod 1777 "$rfs/tmp"
-install_busybox "$rfs"
-make_nodes "$rfs"
-rm -f "$rfs/sbin/init"
-install -m 0755 "$res/sample/init" "$rfs/sbin/init"
-install -m 0755 "$res/sample/cloud-init" "$rfs/usr/bin/cloud-init"
-install -m 0755 "$res/sample/netplan" "$rfs/usr/sbin/netplan"
-cat > "$rfs/etc/os-release" <<'EOT'
-PRETTY_NAME="Ubuntu 22.04 LTS (metalcast sample)"
-NAME="Ubuntu"
-VERSION_ID="22.04"
-VERSION="22.04 LTS (Jammy Jellyfish)"
-VERSION_CODENAME=jammy
-ID=ubuntu
-ID_LIKE=debian
-UBUNTU_CODENAME=jammy
-EOT
-echo unnamed > "$rfs/etc/hostname"
-printf 'root:x:0:0:root:/root:/bin/sh\n' > "$rfs/etc/passwd"
-printf 'root:x:0:\n' > "$rfs/etc/group"
-printf '127.0.0.1 localhost\n' > "$rfs/etc/hosts"
+sample_root "$res" "$rfs" "$kver"
 printf 'LABEL=metalcast-root / ext4 defaults 0 1\n' > "$rfs/etc/fstab"
-echo "metalcast sample image, kernel $kver" > "$rfs/curtin/README"
 mkfs.ext4 -q -F -L metalcast-root -d "$rfs" -O ^has_journal "$work/root.img" "$((root_sectors / 2))k" >&2
 
 # boot partition: FAT, syslinux, kernel, initramfs

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.ImageInspector;
+import io.metalcast.curtin.image.Inspection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +37,7 @@ class ImageBuildersIT {
     private static final List<String> TOOLS = List.of("/bin/busybox", "/usr/bin/mksquashfs", "/usr/bin/unsquashfs",
             "/usr/bin/cpio", "/usr/sbin/depmod", "/usr/sbin/mkfs.ext4", "/usr/sbin/debugfs", "/usr/sbin/sfdisk",
             "/usr/sbin/mkfs.vfat", "/usr/bin/mcopy", "/usr/bin/syslinux", "/usr/lib/syslinux/mbr/mbr.bin",
-            "/usr/bin/apt-get", "/usr/bin/zstd");
+            "/usr/bin/apt-get", "/usr/bin/zstd", "/usr/bin/extlinux");
 
     @TempDir
     static Path cache;
@@ -81,7 +84,8 @@ class ImageBuildersIT {
         for (String entry : List.of("squashfs-root/sbin/init", "squashfs-root/sbin/losetup", "squashfs-root/bin/mount",
                 "squashfs-root/sbin/blockdev", "squashfs-root/lib64/ld-linux-x86-64.so.2", "squashfs-root/media/root-ro",
                 "squashfs-root/usr/sbin/sfdisk", "squashfs-root/usr/sbin/mkfs.ext4", "squashfs-root/usr/sbin/blkdiscard",
-                "squashfs-root/usr/bin/fallocate", "squashfs-root/etc/mke2fs.conf")) {
+                "squashfs-root/usr/bin/fallocate", "squashfs-root/etc/mke2fs.conf", "squashfs-root/usr/bin/extlinux",
+                "squashfs-root/usr/lib/syslinux/mbr/mbr.bin")) {
             assertTrue(squash.contains(entry), "squashfs lacks " + entry);
         }
         // The copied tools and the runtime find every library they link against inside the squashfs.
@@ -91,7 +95,7 @@ class ImageBuildersIT {
         run("mount", "-t", "proc", "proc", unpacked.resolve("proc").toString());
         try {
             for (String tool : List.of("/usr/sbin/sfdisk --version", "/usr/sbin/mkfs.ext4 -V", "/usr/sbin/blkdiscard --version",
-                    "/opt/metalcast/jre/bin/java -version")) {
+                    "/usr/bin/extlinux --version", "/opt/metalcast/jre/bin/java -version")) {
                 List<String> cmd = new java.util.ArrayList<>(List.of("chroot", unpacked.toString()));
                 cmd.addAll(List.of(tool.split(" ")));
                 run(cmd.toArray(String[]::new));
@@ -144,15 +148,39 @@ class ImageBuildersIT {
         assertTrue(run("debugfs", "-R", "cat /sbin/init", root.toString()).contains("METALCAST-DEPLOYED"));
         Files.delete(root);
 
+        SampleImage tarball = SampleImageBuilder.buildRootTarball(cache, ephemeral);
+        assertTrue(tarball.rawImage().getFileName().toString().endsWith(".tgz"), tarball.toString());
+        assertEquals(Files.size(tarball.rawImage()), tarball.size());
+        assertEquals(BuildCache.sha256(tarball.rawImage()), tarball.sha256());
+        assertEquals("ubuntu/jammy", tarball.release());
+        List<String> listing = lines(run("tar", "-tvzf", tarball.rawImage().toString()));
+        String kver = ephemeral.kernelVersion();
+        for (String entry : List.of("./curtin/curtin-hooks", "./sbin/init", "./usr/bin/cloud-init", "./usr/sbin/netplan")) {
+            assertTrue(listing.stream().anyMatch(l -> l.startsWith("-rwxr-xr-x 0/0 ") && l.endsWith(" " + entry)),
+                    "tarball lacks an executable " + entry + ":\n" + String.join("\n", listing));
+        }
+        for (String entry : List.of("./boot/vmlinuz-" + kver, "./boot/initrd.img-" + kver, "./etc/os-release", "./etc/hostname",
+                "./usr/lib/syslinux/mbr/mbr.bin", "./bin/busybox")) {
+            assertTrue(listing.stream().anyMatch(l -> l.endsWith(" " + entry)), "tarball lacks " + entry);
+        }
+        String hook = sh("tar -xzOf '" + tarball.rawImage() + "' ./curtin/curtin-hooks");
+        assertTrue(hook.startsWith("#!/bin/sh\n") && hook.contains("extlinux --install") && hook.contains("TARGET_DISK"), hook);
+        assertEquals("unnamed", sh("tar -xzOf '" + tarball.rawImage() + "' ./etc/hostname").trim());
+        Inspection inspection = ImageInspector.inspect(tarball.rawImage(), ImageFiletype.TGZ, cache);
+        Inspection.Verdict verdict = inspection.verdict("ubuntu/jammy");
+        assertTrue(verdict.accepted(), verdict.findings() + "\n" + inspection);
+
         // Second round: same paths, nothing rebuilt (the stamps keep their times, no build directories appear).
         FileTime ephemeralStamp = Files.getLastModifiedTime(ephemeral.kernel().resolveSibling(BuildCache.DONE));
         FileTime sampleStamp = Files.getLastModifiedTime(sample.rawImage().resolveSibling(BuildCache.DONE));
         long t0 = System.nanoTime();
         Ephemeral again = EphemeralBuilder.build(cache, installer);
         SampleImage sampleAgain = SampleImageBuilder.build(cache, again);
+        SampleImage tarballAgain = SampleImageBuilder.buildRootTarball(cache, again);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         assertEquals(ephemeral, again);
         assertEquals(sample, sampleAgain);
+        assertEquals(tarball, tarballAgain);
         assertEquals(ephemeralStamp, Files.getLastModifiedTime(again.kernel().resolveSibling(BuildCache.DONE)));
         assertEquals(sampleStamp, Files.getLastModifiedTime(sampleAgain.rawImage().resolveSibling(BuildCache.DONE)));
         assertTrue(seconds < 30, "cached builds took " + seconds + " s");
