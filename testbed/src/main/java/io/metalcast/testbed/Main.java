@@ -25,7 +25,7 @@ public final class Main {
             case "lab" -> System.exit(lab(a.subList(1, a.size())));
             case "bench" -> System.exit(bench(a.subList(1, a.size())));
             default -> {
-                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz] | metalcast bench http|stream|vm");
+                System.err.println("usage: metalcast lab [--kvm] [--filetype ddraw|ddgz|tgz] | metalcast bench http|stream|vm");
                 System.exit(2);
             }
         }

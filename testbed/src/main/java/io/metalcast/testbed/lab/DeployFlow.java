@@ -65,6 +65,9 @@ public final class DeployFlow implements AutoCloseable {
     }
 
     public Report run() throws IOException, InterruptedException, TimeoutException {
+        // Each run starts from an empty engine and a blank machine: a second lab run must not meet the first one's
+        // machine (already Deployed) or images. Built artefacts live in the cache, not here.
+        Processes.run("rm", "-rf", options.workDir().toString());
         Files.createDirectories(options.workDir());
         Path installerDir = step("collect the installer", () -> collectInstaller(options.home(), options.workDir().resolve("installer")));
         Ephemeral ephemeral = step("ephemeral environment (kernel, initramfs, squashfs)",
