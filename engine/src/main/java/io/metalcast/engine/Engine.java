@@ -1,5 +1,6 @@
 package io.metalcast.engine;
 
+import io.metalcast.engine.api.ApiLimits;
 import io.metalcast.engine.api.ApiServer;
 import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.auth.ApiKeys;
@@ -64,6 +65,11 @@ public final class Engine implements AutoCloseable {
 
     /** With an injected clock (deploy deadlines, versions) and metrics registry. */
     public Engine(EngineConfig config, Clock clock, PrometheusMeterRegistry registry) {
+        this(config, clock, registry, ApiLimits.DEFAULTS);
+    }
+
+    /** With the API server's client timeouts (tests shorten them). */
+    public Engine(EngineConfig config, Clock clock, PrometheusMeterRegistry registry, ApiLimits limits) {
         this.config = config;
         this.registry = registry;
         try {
@@ -90,7 +96,7 @@ public final class Engine implements AutoCloseable {
         this.policy = new EngineBootPolicy(machines, resources, choice, this::urls, config.advertise(), config.boot().ipxeDir(),
                 config.boot().kernelOptions());
         this.imports = new EphemeralImports(config.images(), config.dataDir(), blocking, clock);
-        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys, imports);
+        this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys, imports, limits);
     }
 
     /** Starts the API server and the deploy-deadline check. */

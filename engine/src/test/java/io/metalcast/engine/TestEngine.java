@@ -1,5 +1,6 @@
 package io.metalcast.engine;
 
+import io.metalcast.engine.api.ApiLimits;
 import io.metalcast.engine.config.EngineConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +24,11 @@ public final class TestEngine implements AutoCloseable {
     public final HttpClient client = HttpClient.newHttpClient();
 
     public TestEngine(Path dataDir) throws InterruptedException, IOException {
+        this(dataDir, ApiLimits.DEFAULTS);
+    }
+
+    /** With the API server's client timeouts given (shortened by timeout tests). */
+    public TestEngine(Path dataDir, ApiLimits limits) throws InterruptedException, IOException {
         this.dataDir = dataDir;
         Path ipxe = Files.createDirectories(dataDir.resolve("ipxe"));
         Files.write(ipxe.resolve("undionly.kpxe"), new byte[] {1, 2, 3});
@@ -30,7 +36,7 @@ public final class TestEngine implements AutoCloseable {
         EngineConfig config = EngineConfig.parse("data_dir: '" + dataDir.resolve("data") + "'\n"
                 + "api:\n  listen: 127.0.0.1:0\nhttp:\n  listen: 127.0.0.1:" + HTTP_PORT + "\n"
                 + "boot:\n  ipxe_dir: '" + ipxe + "'\n");
-        this.engine = new Engine(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this.engine = new Engine(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), limits);
         engine.start();
     }
 

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * The API server on port 5240: MAAS API 2.0 (machines, boot resources), metadata (preseed, curtin webhook), the status
  * page and {@code /metrics}. Request bodies are limited to 1 MiB except uploads (a big create, the chunks of a chunked
  * upload), which stream to disk. Every {@code /MAAS/api/2.0/} request but {@code describe/} and {@code version/} needs a
- * MAAS-signed API key ({@link Authenticator}).
+ * MAAS-signed API key ({@link Authenticator}). A client that does not send its request headers in time, or stalls
+ * in the middle of a body, is disconnected ({@link ApiLimits}); a stalled upload chunk is then dropped.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -48,11 +49,19 @@ public final class ApiServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final ApiKeys keys;
     private final EphemeralImports imports;
+    private final ApiLimits limits;
     private EventLoopGroup group;
     private Channel channel;
 
     public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
                      PrometheusMeterRegistry registry, ApiKeys keys, EphemeralImports imports) {
+        this(bind, machines, resources, metrics, urls, blocking, registry, keys, imports, ApiLimits.DEFAULTS);
+    }
+
+    /** With the client timeouts given ({@link ApiLimits#DEFAULTS} otherwise). */
+    public ApiServer(InetSocketAddress bind, Machines machines, BootResources resources, EngineMetrics metrics, Supplier<Urls> urls, Executor blocking,
+                     PrometheusMeterRegistry registry, ApiKeys keys, EphemeralImports imports, ApiLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.imports = Objects.requireNonNull(imports, "imports");
         this.bind = Objects.requireNonNull(bind, "bind");
         this.machines = Objects.requireNonNull(machines, "machines");
@@ -89,6 +98,7 @@ public final class ApiServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("codec", new HttpServerCodec(8192, 16384, 65536))
                                 .addLast("continue", new HttpServerExpectContinueHandler())
+                                .addLast("idle", new IdleTimeouts(limits))
                                 .addLast("upload", new UploadHandler(resources, metrics, factory, blocking, http, creates, auth))
                                 .addLast("aggregate", new HttpObjectAggregator(MAX_BODY))
                                 .addLast("api", api);

@@ -1,0 +1,227 @@
+package io.metalcast.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.engine.auth.ApiKey;
+import io.metalcast.engine.client.MaasApi;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Uploads of several GiB stream to disk with flat memory: the engine runs as a child JVM with a 256 MiB heap (a heap
+ * copy of the image could not even fit) and receives a 3 GiB image twice, once as the maas CLI sends it (a create
+ * without content, then 4 MiB signed PUTs) and once as one multipart POST whose content part is streamed from the file.
+ * The image is a real Ubuntu disk image from {@link TestImages} padded to 3 GiB as a sparse file; the stored copies are
+ * real files (the test needs 8 GiB free and deletes everything). The child's resident memory is read from
+ * /proc/PID/status before the uploads and after each (with its peak, VmHWM).
+ *
+ * <p>The bound: resident growth under 160 MiB for 6 GiB received. Any copy of the image (or a per-chunk leak of even
+ * 3 %) is far above it; what may legitimately grow is heap pages first touched by the uploads' garbage (the heap can
+ * grow to -Xmx at most, and with the serial collector the young generation, a third of the heap, is what churns),
+ * Netty's pooled direct buffers (a few 4 MiB arena chunks), and JIT code and metaspace for the code paths run.
+ */
+class LargeUploadTest {
+    private static final long GIB = 1L << 30;
+    private static final long MIB = 1L << 20;
+    private static final long SIZE = 3 * GIB;
+    private static final long MAX_GROWTH = 160 * MIB;
+
+    private record Memory(long rss, long hwm) {
+        @Override
+        public String toString() {
+            return "VmRSS " + rss / MIB + " MiB, VmHWM " + hwm / MIB + " MiB";
+        }
+    }
+
+    @Test
+    void threeGibUploadsStreamToDiskWithFlatMemory(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.getFileStore(tmp).getUsableSpace() >= 8 * GIB, "needs 8 GiB free under " + tmp);
+        Path ipxe = Files.createDirectories(tmp.resolve("ipxe"));
+        Files.write(ipxe.resolve("undionly.kpxe"), new byte[] {1});
+        Files.write(ipxe.resolve("ipxe.efi"), new byte[] {2});
+        Path data = tmp.resolve("data");
+        int api = freePort();
+        Path config = tmp.resolve("metalcast.yaml");
+        Files.writeString(config, "data_dir: '" + data + "'\napi:\n  listen: 127.0.0.1:" + api + "\nhttp:\n  listen: 127.0.0.1:" + freePort()
+                + "\ntftp:\n  listen: 127.0.0.1:" + freePort() + "\nboot:\n  ipxe_dir: '" + ipxe + "'\n");
+        TestImages images = new TestImages(Files.createDirectories(tmp.resolve("images")));
+        Path chunked = sparse(tmp.resolve("chunked.img"), images.raw(11));
+        Path whole = sparse(tmp.resolve("whole.img"), images.raw(12));
+
+        Process engine = start(config, tmp.resolve("engine.log"), api);
+        try {
+            ApiKey key = ApiKey.parse(Files.readString(data.resolve(Engine.OPERATOR_KEY_FILE)));
+            MaasApi client = new MaasApi("http://127.0.0.1:" + api + "/MAAS/", key, Clock.systemUTC());
+            client.get("boot-resources/");
+            Memory before = memory(engine);
+
+            long t0 = System.nanoTime();
+            String sha = sha256(chunked);
+            JsonNode done = client.createBootResource(form("custom/big-chunked"), chunked, (sent, total) -> { });
+            JsonNode file = done.get("sets").elements().next().get("files").elements().next();
+            assertTrue(file.get("complete").asBoolean(), done.toString());
+            assertEquals(sha, file.get("sha256").asText());
+            Memory afterChunked = memory(engine);
+            long t1 = System.nanoTime();
+            assertEquals(sha, sha256(data.resolve("files").resolve(sha)), "the stored file is the image");
+            Files.delete(data.resolve("files").resolve(sha));
+
+            String sha2 = sha256(whole);
+            long t2 = System.nanoTime();
+            JsonNode created = multipart(api, key, form("custom/big-whole"), sha2, whole);
+            JsonNode file2 = created.get("sets").elements().next().get("files").elements().next();
+            assertTrue(file2.get("complete").asBoolean(), created.toString());
+            assertEquals(sha2, file2.get("sha256").asText());
+            Memory afterWhole = memory(engine);
+            long t3 = System.nanoTime();
+            assertEquals(sha2, sha256(data.resolve("files").resolve(sha2)), "the stored file is the image");
+
+            String report = "before: " + before + "; after chunked (" + TimeUnit.NANOSECONDS.toMillis(t1 - t0) + " ms): " + afterChunked
+                    + "; after multipart (" + TimeUnit.NANOSECONDS.toMillis(t3 - t2) + " ms): " + afterWhole;
+            System.out.println("LargeUploadTest: " + report);
+            assertTrue(afterChunked.hwm - before.rss < MAX_GROWTH, "chunked upload grew the engine by more than 160 MiB: " + report);
+            assertTrue(afterWhole.hwm - before.rss < MAX_GROWTH, "multipart upload grew the engine by more than 160 MiB: " + report);
+        } finally {
+            kill(engine);
+            TestImages.sh(tmp, "rm -rf '" + data + "' '" + chunked + "' '" + whole + "'");
+        }
+    }
+
+    private static Map<String, String> form(String name) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("name", name);
+        form.put("architecture", "amd64/generic");
+        form.put("base_image", "ubuntu/jammy");
+        form.put("filetype", "ddraw");
+        return form;
+    }
+
+    /** The disk image at the start of a sparse file of {@link #SIZE} bytes. */
+    private static Path sparse(Path file, byte[] disk) throws IOException {
+        Files.write(file, disk);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(SIZE);
+        }
+        return file;
+    }
+
+    /** One signed multipart POST: the fields, then the content part streamed from the file (never in memory). */
+    private static JsonNode multipart(int port, ApiKey key, Map<String, String> fields, String sha, Path content) throws Exception {
+        String boundary = "metalcast-large-" + System.nanoTime();
+        StringBuilder head = new StringBuilder();
+        Map<String, String> all = new TreeMap<>(fields);
+        all.put("sha256", sha);
+        all.put("size", Long.toString(Files.size(content)));
+        all.forEach((k, v) -> head.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(k)
+                .append("\"\r\n\r\n").append(v).append("\r\n"));
+        head.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"content\"; filename=\"image.raw\"\r\n")
+                .append("Content-Type: application/octet-stream\r\n\r\n");
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.concat(
+                HttpRequest.BodyPublishers.ofByteArray(head.toString().getBytes(StandardCharsets.UTF_8)),
+                HttpRequest.BodyPublishers.ofFile(content),
+                HttpRequest.BodyPublishers.ofByteArray(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8)));
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/MAAS/api/2.0/boot-resources/"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Authorization", key.authorization(Clock.systemUTC().instant().getEpochSecond(), "big" + System.nanoTime()))
+                .timeout(Duration.ofMinutes(5)).POST(body).build();
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertEquals(201, r.statusCode(), r.body());
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    private static String sha256(Path file) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (ch.read(b) >= 0) {
+                b.flip();
+                d.update(b);
+                b.clear();
+            }
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static Memory memory(Process p) throws IOException {
+        long rss = -1;
+        long hwm = -1;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                rss = kib(line);
+            } else if (line.startsWith("VmHWM:")) {
+                hwm = kib(line);
+            }
+        }
+        assertTrue(rss > 0 && hwm > 0, "no VmRSS/VmHWM for " + p.pid());
+        return new Memory(rss, hwm);
+    }
+
+    private static long kib(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+    }
+
+    private static Process start(Path config, Path log, int port) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "io.metalcast.engine.Main", "serve", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException("engine exited " + p.exitValue() + ": " + Files.readString(log));
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/MAAS/api/2.0/version/"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return p;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        kill(p);
+        throw new IOException("engine did not answer within 60 s: " + Files.readString(log));
+    }
+
+    private static void kill(Process p) throws InterruptedException {
+        if (p.isAlive()) {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
