@@ -57,6 +57,8 @@ class IdleTimeoutTest {
                         + MaasApi.CHUNK + "\r\nAuthorization: " + te.authorization() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 stalled.write(Arrays.copyOfRange(content, MaasApi.CHUNK, MaasApi.CHUNK + (1 << 20)));
                 long t0 = System.nanoTime();
+                // The stalled chunk holds the file once its bytes reach the partial file; only then is the race decided.
+                awaitPartialBeyond(te.engine.config().dataDir().resolve("tmp"), MaasApi.CHUNK);
                 MaasApi.ApiException busy = assertThrows(MaasApi.ApiException.class,
                         () -> client.put(path, Arrays.copyOfRange(content, MaasApi.CHUNK, 2 * MaasApi.CHUNK), MaasApi.CHUNK));
                 assertEquals(409, busy.status(), "the stalled chunk holds the file while it may still come");
@@ -74,6 +76,22 @@ class IdleTimeoutTest {
             Path stored = te.engine.config().dataDir().resolve("files").resolve(sha);
             assertEquals(sha, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(stored))));
         }
+    }
+
+    /** Waits until the upload's partial file holds more than {@code bytes}: a chunk in progress has the file. */
+    private static void awaitPartialBeyond(Path tmp, long bytes) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (var parts = Files.newDirectoryStream(tmp, "chunked-*.part")) {
+                for (Path part : parts) {
+                    if (Files.size(part) > bytes) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the stalled chunk never reached the partial file in " + tmp);
     }
 
     /** The file's record once the server has dropped the stalled chunk (the abort runs on the blocking executor). */
