@@ -10,7 +10,6 @@ import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.client.MaasApi;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,19 +60,15 @@ class LargeUploadTest {
     @Test
     void threeGibUploadsStreamToDiskWithFlatMemory(@TempDir Path tmp) throws Exception {
         assumeTrue(Files.getFileStore(tmp).getUsableSpace() >= 8 * GIB, "needs 8 GiB free under " + tmp);
-        Path ipxe = Files.createDirectories(tmp.resolve("ipxe"));
-        Files.write(ipxe.resolve("undionly.kpxe"), new byte[] {1});
-        Files.write(ipxe.resolve("ipxe.efi"), new byte[] {2});
-        Path data = tmp.resolve("data");
-        int api = freePort();
-        Path config = tmp.resolve("metalcast.yaml");
-        Files.writeString(config, "data_dir: '" + data + "'\napi:\n  listen: 127.0.0.1:" + api + "\nhttp:\n  listen: 127.0.0.1:" + freePort()
-                + "\ntftp:\n  listen: 127.0.0.1:" + freePort() + "\nboot:\n  ipxe_dir: '" + ipxe + "'\n");
+        EngineChild.Setup setup = EngineChild.configure(tmp);
+        Path data = setup.data();
+        int api = setup.apiPort();
+        Path config = setup.config();
         TestImages images = new TestImages(Files.createDirectories(tmp.resolve("images")));
         Path chunked = sparse(tmp.resolve("chunked.img"), images.raw(11));
         Path whole = sparse(tmp.resolve("whole.img"), images.raw(12));
 
-        Process engine = start(config, tmp.resolve("engine.log"), api);
+        Process engine = EngineChild.start(config, tmp.resolve("engine.log"), api, "256m");
         try {
             ApiKey key = ApiKey.parse(Files.readString(data.resolve(Engine.OPERATOR_KEY_FILE)));
             MaasApi client = new MaasApi("http://127.0.0.1:" + api + "/MAAS/", key, Clock.systemUTC());
@@ -107,7 +102,7 @@ class LargeUploadTest {
             assertTrue(afterChunked.hwm - before.rss < MAX_GROWTH, "chunked upload grew the engine by more than 160 MiB: " + report);
             assertTrue(afterWhole.hwm - before.rss < MAX_GROWTH, "multipart upload grew the engine by more than 160 MiB: " + report);
         } finally {
-            kill(engine);
+            EngineChild.kill(engine);
             TestImages.sh(tmp, "rm -rf '" + data + "' '" + chunked + "' '" + whole + "'");
         }
     }
@@ -184,44 +179,5 @@ class LargeUploadTest {
 
     private static long kib(String line) {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-    }
-
-    private static Process start(Path config, Path log, int port) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "io.metalcast.engine.Main", "serve", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException("engine exited " + p.exitValue() + ": " + Files.readString(log));
-            }
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/MAAS/api/2.0/version/"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return p;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        kill(p);
-        throw new IOException("engine did not answer within 60 s: " + Files.readString(log));
-    }
-
-    private static void kill(Process p) throws InterruptedException {
-        if (p.isAlive()) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -8,25 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.client.MaasApi;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,14 +32,10 @@ class UploadDurabilityTest {
 
     @Test
     void aKilledEngineKeepsWholeChunksAndTheClientFinishesAfterARestart(@TempDir Path tmp) throws Exception {
-        Path ipxe = Files.createDirectories(tmp.resolve("ipxe"));
-        Files.write(ipxe.resolve("undionly.kpxe"), new byte[] {1});
-        Files.write(ipxe.resolve("ipxe.efi"), new byte[] {2});
-        Path data = tmp.resolve("data");
-        int api = freePort();
-        Path config = tmp.resolve("metalcast.yaml");
-        Files.writeString(config, "data_dir: '" + data + "'\napi:\n  listen: 127.0.0.1:" + api + "\nhttp:\n  listen: 127.0.0.1:" + freePort()
-                + "\ntftp:\n  listen: 127.0.0.1:" + freePort() + "\nboot:\n  ipxe_dir: '" + ipxe + "'\n");
+        EngineChild.Setup setup = EngineChild.configure(tmp);
+        Path data = setup.data();
+        int api = setup.apiPort();
+        Path config = setup.config();
         byte[] content = new TestImages(Files.createDirectories(tmp.resolve("images"))).raw(6 * MaasApi.CHUNK + 12345, 5);
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         Path image = tmp.resolve("big.img");
@@ -61,7 +48,7 @@ class UploadDurabilityTest {
         form.put("sha256", sha);
         form.put("size", Integer.toString(content.length));
 
-        Process engine = start(config, tmp.resolve("engine-1.log"), api);
+        Process engine = EngineChild.start(config, tmp.resolve("engine-1.log"), api, "128m");
         long id;
         try {
             ApiKey key = ApiKey.parse(Files.readString(data.resolve(Engine.OPERATOR_KEY_FILE)));
@@ -80,13 +67,13 @@ class UploadDurabilityTest {
                         + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 raw.write(Arrays.copyOfRange(content, 3 * MaasApi.CHUNK, 3 * MaasApi.CHUNK + 2 * MIB));
                 Thread.sleep(300);
-                kill(engine);
+                EngineChild.kill(engine);
             }
         } finally {
-            kill(engine);
+            EngineChild.kill(engine);
         }
 
-        Process again = start(config, tmp.resolve("engine-2.log"), api);
+        Process again = EngineChild.start(config, tmp.resolve("engine-2.log"), api, "128m");
         try {
             ApiKey key = ApiKey.parse(Files.readString(data.resolve(Engine.OPERATOR_KEY_FILE)));
             MaasApi client = new MaasApi("http://127.0.0.1:" + api + "/MAAS/", key, Clock.systemUTC());
@@ -115,46 +102,7 @@ class UploadDurabilityTest {
                 assertEquals(List.of(), left.toList());
             }
         } finally {
-            kill(again);
-        }
-    }
-
-    private static Process start(Path config, Path log, int port) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "io.metalcast.engine.Main", "serve", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException("engine exited " + p.exitValue() + ": " + Files.readString(log));
-            }
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/MAAS/api/2.0/version/"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return p;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        kill(p);
-        throw new IOException("engine did not answer within 60 s: " + Files.readString(log));
-    }
-
-    private static void kill(Process p) throws InterruptedException {
-        if (p.isAlive()) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+            EngineChild.kill(again);
         }
     }
 }
