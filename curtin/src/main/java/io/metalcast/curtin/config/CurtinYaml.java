@@ -26,6 +26,10 @@ public final class CurtinYaml {
             if (s.size() >= 0) {
                 m.put("size", s.size());
             }
+            if (!s.bmap().isEmpty()) {
+                m.put("bmap", s.bmap());
+                m.put("bmap_sha256", s.bmapSha256());
+            }
             sources.put(name, m);
         });
         root.put("sources", sources);
@@ -72,8 +76,7 @@ public final class CurtinYaml {
                 Map<String, Object> m = map(v, "sources." + name);
                 Object size = m.get("size");
                 sources.put(name, new Source(string(m, "type", "sources." + name), string(m, "uri", "sources." + name),
-                        m.get("sha256") == null ? "" : m.get("sha256").toString(),
-                        size instanceof Number n ? n.longValue() : -1));
+                        optional(m, "sha256"), size instanceof Number n ? n.longValue() : -1, optional(m, "bmap"), optional(m, "bmap_sha256")));
             }
         });
         Map<String, WebhookReporter> reporting = new LinkedHashMap<>();

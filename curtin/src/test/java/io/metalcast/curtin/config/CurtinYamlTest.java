@@ -34,6 +34,17 @@ class CurtinYamlTest {
     }
 
     @Test
+    void carriesTheBlockMapOfARawSource() {
+        Source raw = new Source("dd-raw", "http://h/root-dd.raw", "a".repeat(64), 4096).withBlockMap("http://h/root-dd.raw.bmap", "b".repeat(64));
+        CurtinConfig config = new CurtinConfig(Map.of("image", raw), Map.of(), Map.of(), "");
+        String yaml = CurtinYaml.render(config);
+        assertTrue(yaml.contains("bmap: http://h/root-dd.raw.bmap"), yaml);
+        assertEquals(raw, CurtinYaml.parse(yaml).sources().get("image"));
+        assertThrows(IllegalArgumentException.class, () -> CurtinYaml.parse("sources: {i: {type: dd-raw, uri: u, bmap: 'http://h/x.bmap'}}"),
+                "a bmap without its sha256 is refused");
+    }
+
+    @Test
     void ignoresUnknownKeysAsCurtinDoes() {
         String yaml = """
                 sources:
