@@ -5,6 +5,7 @@ import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.event.InstallEvent;
+import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import io.metalcast.curtin.reporting.AsyncEventSink;
 import io.metalcast.curtin.reporting.EventSink;
@@ -274,16 +275,50 @@ public final class Installer {
                 log("extract: " + source.type() + " (" + extracted.compression().name().toLowerCase(java.util.Locale.ROOT) + "), "
                         + tar.entries() + " entries" + resumes());
             } else {
-                extracted = pipeline.writeDisk(source, format, target, progress);
-                log("extract: " + source.type() + " (" + extracted.compression().name().toLowerCase(java.util.Locale.ROOT) + "), "
-                        + Units.bytes(extracted.zeroSkipped()) + " of zero blocks skipped, " + extracted.writes() + " writes"
-                        + resumes() + "; " + extracted.zeroing());
+                BlockMap map = blockMap(pipeline);
+                if (map != null) {
+                    log("extract: by block map " + source.bmap() + ": " + Units.bytes(map.mappedBytes()) + " of "
+                            + Units.bytes(map.imageSize()) + " hold data, in " + map.ranges().size() + " range(s)");
+                    extracted = pipeline.writeMapped(source, map, target, progress);
+                    log("extract: " + source.type() + " by block map, fetched " + Units.bytes(extracted.sourceBytes()) + ", "
+                            + Units.bytes(extracted.zeroSkipped()) + " of zero blocks not fetched nor written, " + extracted.writes()
+                            + " writes" + resumes() + "; " + extracted.zeroing());
+                } else {
+                    extracted = pipeline.writeDisk(source, format, target, progress);
+                    log("extract: " + source.type() + " (" + extracted.compression().name().toLowerCase(java.util.Locale.ROOT) + "), "
+                            + Units.bytes(extracted.zeroSkipped()) + " of zero blocks skipped, " + extracted.writes() + " writes"
+                            + resumes() + "; " + extracted.zeroing());
+                }
             }
             String done = Units.bytes(extracted.written()) + " in " + Units.seconds(extracted.nanos()) + " ("
                     + Units.rate(extracted.written(), extracted.nanos()) + ") sha256 "
-                    + (extracted.sha256Checked() ? "ok" : extracted.sha256() + " (not checked: none expected)");
+                    + (extracted.mappedRanges() >= 0 ? "ok for each of the " + extracted.mappedRanges() + " mapped range(s)"
+                    : extracted.sha256Checked() ? "ok" : extracted.sha256() + " (not checked: none expected)");
             log("extract " + done);
             return done;
+        }
+
+        /**
+         * The block map of a raw image source, when the config names one; null to stream the whole image (no map, not a
+         * raw image, or the map cannot be downloaded). A map that does not match the config's sha256 fails the install.
+         */
+        private BlockMap blockMap(StreamPipeline pipeline) throws InstallException {
+            if (source.bmap().isEmpty()) {
+                return null;
+            }
+            if (format.layout() != SourceFormat.Layout.DISK || format.compressed()) {
+                log("extract: ignoring bmap " + source.bmap() + ": only a raw disk image is written by block map, this is " + source.type());
+                return null;
+            }
+            try {
+                return pipeline.blockMap(source);
+            } catch (InstallException e) {
+                if (e.kind() != Kind.DOWNLOAD) {
+                    throw e;
+                }
+                log("extract: block map unavailable (" + e.getMessage() + "): streaming the whole image");
+                return null;
+            }
         }
 
         private String resumes() {

@@ -1,6 +1,7 @@
 package io.metalcast.curtin.installer;
 
 import io.metalcast.curtin.config.Source;
+import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.image.Compression;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import java.io.IOException;
@@ -54,9 +55,10 @@ final class StreamPipeline {
      * @param resumes       Range requests that resumed a dropped download
      * @param compression   the compression the source came in
      * @param zeroing       how the target was zeroed (or why not), in words; empty for a tarball
+     * @param mappedRanges  ranges of the block map fetched and verified one by one; -1 when the image was streamed whole
      */
     record Result(long sourceBytes, long written, String sha256, long nanos, boolean sha256Checked, long zeroSkipped, long writes,
-                  int resumes, Compression compression, String zeroing) {
+                  int resumes, Compression compression, String zeroing, int mappedRanges) {
     }
 
     private final Duration progressInterval;
@@ -121,7 +123,7 @@ final class StreamPipeline {
                 }
                 out.force(true);
                 return new Result(fetcher.count(), writer.position, sha.get(), System.nanoTime() - start,
-                        !source.sha256().isEmpty(), writer.skipped, writer.writes, fetcher.resumes(), compression.get(), zeroed.how());
+                        !source.sha256().isEmpty(), writer.skipped, writer.writes, fetcher.resumes(), compression.get(), zeroed.how(), -1);
             } catch (InstallException | IOException | InterruptedException e) {
                 wipe(out, Math.min(writer.position, WIPE));
                 throw e;
@@ -134,6 +136,63 @@ final class StreamPipeline {
         } finally {
             stop(fetcher, threads);
         }
+    }
+
+    /**
+     * Fetches the block map {@code source} names and checks it against the config's sha256 and the source's size. A map
+     * that cannot be downloaded fails with {@link Kind#DOWNLOAD} (the caller may stream the whole image instead); one that
+     * differs from the config's sha256 or does not parse fails with {@link Kind#CHECKSUM_MISMATCH} or {@link Kind#DECODE}.
+     */
+    BlockMap blockMap(Source source) throws InstallException {
+        Checksum sum = new Checksum();
+        Fetcher fetcher;
+        try {
+            fetcher = new Fetcher(URI.create(source.bmap()), connectTimeout, readTimeout, maxResumes, resumeBackoff, sum);
+        } catch (IllegalArgumentException e) {
+            throw new InstallException(Kind.DOWNLOAD, "bmap uri '" + source.bmap() + "': " + e.getMessage(), e);
+        }
+        fetcher.open();
+        try {
+            if (fetcher.total() > BlockMap.MAX_FILE_BYTES) {
+                throw new InstallException(Kind.DECODE, "bmap " + source.bmap() + " is " + fetcher.total() + " bytes (expected: at most "
+                        + BlockMap.MAX_FILE_BYTES + ")");
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[1 << 16];
+            int n;
+            do {
+                n = fetcher.fill(buf);
+                bytes.write(buf, 0, n);
+                if (bytes.size() > BlockMap.MAX_FILE_BYTES) {
+                    throw new InstallException(Kind.DECODE, "bmap " + source.bmap() + " is over " + BlockMap.MAX_FILE_BYTES + " bytes");
+                }
+            } while (n == buf.length);
+            sum.verify(new Source("bmap", source.bmap(), source.bmapSha256(), -1));
+            BlockMap map;
+            try {
+                map = BlockMap.parse(bytes.toByteArray());
+            } catch (IOException e) {
+                throw new InstallException(Kind.DECODE, "bmap " + source.bmap() + ": " + e.getMessage(), e);
+            }
+            if (source.size() >= 0 && map.imageSize() != source.size()) {
+                throw new InstallException(Kind.SIZE_MISMATCH, "bmap " + source.bmap() + " maps " + map.imageSize()
+                        + " bytes (expected: the source's " + source.size() + ")");
+            }
+            return map;
+        } finally {
+            fetcher.close();
+        }
+    }
+
+    /** Writes a raw disk image by its block map (see {@link MappedCopy}): only the mapped ranges are fetched. */
+    Result writeMapped(Source source, BlockMap map, TargetDisk target, Progress progress) throws InstallException {
+        if (map.imageSize() > target.size()) {
+            throw new InstallException(Kind.TARGET_TOO_SMALL, "target " + target.path() + " holds " + target.size()
+                    + " bytes, the image needs " + map.imageSize());
+        }
+        TargetZeroing.Outcome zeroed = zeroing.zero(target, map.imageSize());
+        return new MappedCopy(progress, progressInterval, connectTimeout, readTimeout, maxResumes, resumeBackoff)
+                .write(source, map, target, zeroed);
     }
 
     /** What consumes a decompressed tarball; runs on the calling thread. */
@@ -170,7 +229,7 @@ final class StreamPipeline {
                 throw failedDecode(source, raw, e);
             }
             return new Result(fetcher.count(), extracted.get(), sha.get(), System.nanoTime() - start, !source.sha256().isEmpty(), 0, 0,
-                    fetcher.resumes(), compression.get(), "");
+                    fetcher.resumes(), compression.get(), "", -1);
         } finally {
             stop(fetcher, List.of(t));
         }
@@ -373,7 +432,7 @@ final class StreamPipeline {
      * A target holding a partial or corrupt image must not boot it: zero what was written of its first MiB (partition
      * table and boot code). Best effort: the original failure is what gets reported.
      */
-    private static void wipe(FileChannel out, long length) {
+    static void wipe(FileChannel out, long length) {
         if (length > 0) {
             try {
                 ByteBuffer zeros = ByteBuffer.allocate((int) length);

@@ -35,7 +35,7 @@ final class TestServer implements AutoCloseable {
     volatile long cutImageAt = -1;
     /** How many responses {@link #cutImageAt} cuts; then files are served whole. */
     final AtomicInteger cutsLeft = new AtomicInteger(Integer.MAX_VALUE);
-    /** Whether {@code Range: bytes=N-} is answered with 206; when false the whole file comes with 200. */
+    /** Whether {@code Range: bytes=N-} and {@code bytes=N-M} are answered with 206; when false the whole file comes with 200. */
     volatile boolean rangeSupport = true;
     /** The Range headers received, in order. */
     final List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -71,24 +71,26 @@ final class TestServer implements AutoCloseable {
     private void serve(HttpExchange ex, byte[] data) throws IOException {
         String range = ex.getRequestHeaders().getFirst("Range");
         long from = 0;
+        long end = data.length; // exclusive
         int status = 200;
         if (range != null) {
             ranges.add(range);
             if (rangeSupport) {
-                var m = java.util.regex.Pattern.compile("bytes=(\\d+)-").matcher(range);
-                if (!m.matches()) {
+                var m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d*)").matcher(range);
+                if (!m.matches() || Long.parseLong(m.group(1)) >= data.length) {
                     send(ex, 416, new byte[0]);
                     return;
                 }
                 from = Long.parseLong(m.group(1));
+                end = m.group(2).isEmpty() ? data.length : Math.min(data.length, Long.parseLong(m.group(2)) + 1);
                 status = 206;
-                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (data.length - 1) + "/" + data.length);
+                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (end - 1) + "/" + data.length);
             }
         }
         long cut = cutImageAt;
-        boolean cutThis = cut >= from && cut < data.length && cutsLeft.getAndDecrement() > 0;
+        boolean cutThis = cut >= from && cut < end && cutsLeft.getAndDecrement() > 0;
         ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
-        ex.sendResponseHeaders(status, data.length - from);
+        ex.sendResponseHeaders(status, end - from);
         try (OutputStream out = ex.getResponseBody()) {
             if (cutThis) {
                 out.write(data, (int) from, (int) (cut - from));
@@ -96,7 +98,7 @@ final class TestServer implements AutoCloseable {
                 ex.close();
                 return;
             }
-            out.write(data, (int) from, (int) (data.length - from));
+            out.write(data, (int) from, (int) (end - from));
         } catch (IOException e) {
             // the client went away: part of some tests
         }
