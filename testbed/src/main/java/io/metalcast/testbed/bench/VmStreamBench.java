@@ -3,6 +3,7 @@ package io.metalcast.testbed.bench;
 import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
+import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.pxe.boot.MacAddress;
 import io.metalcast.testbed.build.Ephemeral;
 import io.metalcast.testbed.build.EphemeralBuilder;
@@ -29,9 +30,11 @@ import java.util.regex.Pattern;
 
 /**
  * {@code ./metalcast bench vm}: inside one lab machine (TCG), in one boot of the ephemeral environment, the same raw disk
- * image written to the machine's disk by curtin's own pipeline ({@code wget -O - URL | dd bs=4M of=/dev/vda}) and by
- * metalcast's installer (JVM start, streaming, sha256, zero-block skipping, curthooks), alternating who goes first, both
- * fetching from metalcast's HTTP boot server. Ends with {@code ratio_vm_raw=<curtin seconds / ours>}.
+ * image written to the machine's disk by curtin's own pipeline ({@code wget -O - URL | dd bs=4M of=/dev/vda}), by
+ * metalcast's installer with the image's block map (only mapped ranges fetched, each sha256-verified) and by the installer
+ * streaming the whole image (sha256 over all of it, zero-block skipping), each end to end (JVM start, curthooks), the order
+ * rotating each round, all fetching from metalcast's HTTP boot server. Ends with
+ * {@code ratio_vm_raw=<curtin seconds / ours by map> ratio_vm_raw_whole_stream=<curtin seconds / ours streaming>}.
  */
 public final class VmStreamBench {
     private static final long MIB = 1L << 20;
@@ -43,7 +46,7 @@ public final class VmStreamBench {
 
     public static int run(List<String> args, Path home, Path cache) throws Exception {
         long size = 512 * MIB;
-        int rounds = 2;
+        int rounds = 3;
         int cpus = 1;
         for (int i = 0; i < args.size(); i++) {
             String v = i + 1 < args.size() ? args.get(i + 1) : null;
@@ -67,6 +70,10 @@ public final class VmStreamBench {
         Path www = Files.createDirectories(work.resolve("www"));
         link(ephemeral.squashfs(), www.resolve("squashfs"));
         link(images.resolve("disk.raw"), www.resolve("disk.raw"));
+        BlockMap blockMap = BlockMap.scan(images.resolve("disk.raw"), BlockMap.DEFAULT_BLOCK_SIZE);
+        long mapped = blockMap.mappedBytes();
+        byte[] map = blockMap.render();
+        Files.write(www.resolve("disk.raw.bmap"), map);
 
         Process server = null;
         try (LabNetwork network = LabNetwork.create(ProcessHandle.current().pid() + 2);
@@ -76,9 +83,10 @@ public final class VmStreamBench {
                     BenchHttpServer.class.getName(), www.toString(), LabNetwork.BRIDGE_ADDRESS)))
                     .redirectError(work.resolve("server.log").toFile()).start();
             String base = "http://" + LabNetwork.BRIDGE_ADDRESS + ":" + port(server);
+            Source whole = new Source("dd-raw", base + "/disk.raw", props.getProperty("disk.raw.sha256"), size);
+            Files.writeString(www.resolve("bench-stream.yaml"), CurtinYaml.render(new CurtinConfig(Map.of("image", whole), Map.of(), Map.of(), "")));
             Files.writeString(www.resolve("bench.yaml"), CurtinYaml.render(new CurtinConfig(
-                    Map.of("image", new Source("dd-raw", base + "/disk.raw", props.getProperty("disk.raw.sha256"), size)),
-                    Map.of(), Map.of(), "")));
+                    Map.of("image", whole.withBlockMap(base + "/disk.raw.bmap", sha256(map))), Map.of(), Map.of(), "")));
             String cmdline = "root=squash:" + base + "/squashfs ip=10.77.0.50::" + LabNetwork.BRIDGE_ADDRESS + ":255.255.255.0:benchvm::off"
                     + " BOOTIF=01-" + MacAddress.parse(MAC).hyphenated() + " overlayroot=tmpfs console=ttyS0,115200n8"
                     + " metalcast.bench=" + base + " metalcast.bench.rounds=" + rounds;
@@ -88,7 +96,10 @@ public final class VmStreamBench {
             SerialConsole console = machine.console();
             int done = console.await("METALCAST-BENCH-DONE", 0, Duration.ofMinutes(40), machine::running);
 
-            Map<String, List<Double>> times = new LinkedHashMap<>(Map.of("curtin", new ArrayList<>(), "ours", new ArrayList<>()));
+            Map<String, List<Double>> times = new LinkedHashMap<>();
+            for (String who : List.of("curtin", "ours", "stream")) {
+                times.put(who, new ArrayList<>());
+            }
             for (int i = 0; i <= done; i++) {
                 Matcher m = RESULT.matcher(console.line(i).text());
                 if (m.find()) {
@@ -101,14 +112,29 @@ public final class VmStreamBench {
             }
             double curtin = StreamBench.median(times.get("curtin"));
             double ours = StreamBench.median(times.get("ours"));
-            System.out.printf(Locale.ROOT, "%-28s %10s %12s%n", "writer (in the VM, TCG)", "median s", "MB/s");
-            System.out.printf(Locale.ROOT, "%-28s %10.2f %12.1f%n", "curtin: wget | dd bs=4M", curtin, size / 1e6 / curtin);
-            System.out.printf(Locale.ROOT, "%-28s %10.2f %12.1f%n", "metalcast installer", ours, size / 1e6 / ours);
-            System.out.printf(Locale.ROOT, "ratio_vm_raw=%.2f%n", curtin / ours);
+            double stream = StreamBench.median(times.get("stream"));
+            System.out.printf(Locale.ROOT, "%-44s %10s %12s%n", "writer (in the VM, TCG)", "median s", "MB/s");
+            System.out.printf(Locale.ROOT, "%-44s %10.2f %12.1f%n", "curtin: wget | dd bs=4M", curtin, size / 1e6 / curtin);
+            System.out.printf(Locale.ROOT, "%-44s %10.2f %12.1f%n", "metalcast installer, block map (" + mib(mapped) + " MiB mapped)",
+                    ours, size / 1e6 / ours);
+            System.out.printf(Locale.ROOT, "%-44s %10.2f %12.1f%n", "metalcast installer, whole stream", stream, size / 1e6 / stream);
+            System.out.printf(Locale.ROOT, "ratio_vm_raw=%.2f ratio_vm_raw_whole_stream=%.2f%n", curtin / ours, curtin / stream);
             return 0;
         } finally {
             Processes.stop(server, 2000);
             Processes.run("rm", "-rf", work.resolve("www").toString(), work.resolve("installer").toString());
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f", bytes / (double) MIB);
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

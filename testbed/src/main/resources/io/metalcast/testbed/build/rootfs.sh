@@ -3,7 +3,8 @@
 . "$(dirname "$0")/common.sh"
 jdk=$1 installer=$2 res=$3 kver=$4 out=$5 comp=$6
 stage=$(mktemp -d "${TMPDIR:-/tmp}/rootfs.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+httpd=
+trap 'umount "$stage/proc" 2>/dev/null; [ -z "$httpd" ] || kill "$httpd" 2>/dev/null; rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{proc,sys,dev,run,tmp,root,etc,mnt,target,lib/modules,media/root-ro,media/root-rw,opt/metalcast/installer}
 chmod 1777 "$stage/tmp"
 chmod 0700 "$stage/root"
@@ -64,6 +65,46 @@ echo metalcast-ephemeral > "$stage/etc/hostname"
 printf 'ID=metalcast-ephemeral\nNAME="metalcast ephemeral"\nPRETTY_NAME="metalcast ephemeral environment (kernel %s)"\n' "$kver" > "$stage/etc/os-release"
 rm -f "$stage/sbin/init"
 install -m 0755 "$res/rootfs/init" "$stage/sbin/init"
+
+# An AOT cache for the installer (JDK 25, JEPs 483/514/515: classes loaded and linked, methods profiled ahead of time):
+# under TCG class loading and interpreting dominate a short install. One training run of the installer inside a chroot of
+# this very root (same runtime, same jar paths, same class path in the same order as /sbin/init builds it), writing a
+# small block-mapped raw image served by busybox httpd on loopback to a file. The cache is only an accelerator: the
+# runtime ignores one that does not match, and a failed training run leaves none.
+train=/tmp/aot-train
+mkdir -p "$stage$train/www"
+head -c 1048576 /dev/urandom > "$stage$train/www/train.raw"
+dd if=/dev/zero of="$stage$train/www/train.raw" bs=512 count=1 conv=notrunc status=none # no partition table by chance
+truncate -s 8M "$stage$train/www/train.raw"
+head -c 524288 /dev/urandom | dd of="$stage$train/www/train.raw" bs=512k seek=10 conv=notrunc status=none
+truncate -s 8M "$stage$train/www/train.raw"
+bmaptool -q create -o "$stage$train/www/train.raw.bmap" "$stage$train/www/train.raw"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+cat > "$stage$train/www/train.yaml" <<YAML
+sources:
+  image: {type: dd-raw, uri: 'http://127.0.0.1:$port/train.raw', sha256: $(sum "$stage$train/www/train.raw"), size: 8388608,
+    bmap: 'http://127.0.0.1:$port/train.raw.bmap', bmap_sha256: $(sum "$stage$train/www/train.raw.bmap")}
+install: {log_file: /tmp/install.log}
+YAML
+truncate -s 16M "$stage$train/disk.img"
+busybox httpd -f -p "127.0.0.1:$port" -h "$stage$train/www" &
+httpd=$!
+mount -t proc proc "$stage/proc"
+cp_list=$(cd "$stage" && ls opt/metalcast/installer/*.jar | sed 's|^|/|' | paste -sd:)
+chroot "$stage" /opt/metalcast/jre/bin/java -XX:AOTCacheOutput=/opt/metalcast/installer.aot -XX:+UseSerialGC -cp "$cp_list" \
+  io.metalcast.curtin.installer.Installer --config-url "http://127.0.0.1:$port/train.yaml" --target "$train/disk.img" >&2 || true
+if [ -s "$stage/opt/metalcast/installer.aot" ]; then
+  log "rootfs: AOT cache $(($(stat -c %s "$stage/opt/metalcast/installer.aot") / 1048576)) MiB from a training install"
+else
+  log "rootfs: the AOT training run made no cache (see above); the installer starts without one"
+  rm -f "$stage/opt/metalcast/installer.aot"
+fi
+umount "$stage/proc"
+kill "$httpd" 2>/dev/null || true
+wait "$httpd" 2>/dev/null || true
+httpd=
+rm -rf "$stage$train"
 
 case "$comp" in
   xz) opts="-comp xz -Xbcj x86" ;;
