@@ -286,6 +286,21 @@ public final class BootResourceRepository {
         }
     }
 
+    /** The sha256 of complete files uploaded as {@code filetype} ({@code ddraw}). */
+    public List<String> completeSha256ByFiletype(Connection c, String filetype) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT DISTINCT sha256 FROM boot_resource_file WHERE complete = TRUE AND filetype = ? ORDER BY sha256")) {
+            ps.setString(1, filetype);
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1).trim());
+                }
+            }
+            return out;
+        }
+    }
+
     /** Complete uploaded custom files with a base image, counted by (base_image, filetype). */
     public Map<List<String>, Long> countUploadedCustom(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT r.base_image, f.filetype, COUNT(*) FROM boot_resource r"
