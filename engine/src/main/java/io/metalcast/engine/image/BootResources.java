@@ -182,7 +182,7 @@ public final class BootResources {
             repo.setInspection(c, ids[1], inspection);
             return view(c, ids[0]);
         });
-        return out;
+        return withBlockMaps(out);
     }
 
     /**
@@ -209,7 +209,7 @@ public final class BootResources {
         if (stored) {
             mapIfRaw(sha, form.filetype());
         }
-        return db.tx(c -> {
+        return withBlockMaps(db.tx(c -> {
             boolean known = stored && store.contains(sha);
             long[] ids = record(c, form, sha, size, known);
             if (known) {
@@ -225,7 +225,7 @@ public final class BootResources {
                 repo.insertUpload(c, new UploadRecord(ids[1], partial, 0, clock.instant()));
             }
             return view(c, ids[0]);
-        });
+        }));
     }
 
     /** Inserts or updates the resource and adds a new version's file; returns {resource id, file id}. */
@@ -698,7 +698,7 @@ public final class BootResources {
             }
             return out;
         });
-        return rows.stream().map(this::withSynced).toList();
+        return rows.stream().map(this::withSynced).map(this::withBlockMaps).toList();
     }
 
     public Optional<BootResource> get(long id) {
@@ -706,7 +706,7 @@ public final class BootResources {
         Optional<BootResource> row = db.tx(c -> {
             return repo.get(c, id).isEmpty() ? Optional.<BootResource>empty() : Optional.of(view(c, id));
         });
-        return row.map(this::withSynced);
+        return row.map(this::withSynced).map(this::withBlockMaps);
     }
 
     /**
@@ -746,7 +746,18 @@ public final class BootResources {
             synced.put("initramfs", initramfs);
             synced.put("warnings", initramfs.getOrDefault("warnings", List.of()));
         }
-        return new BootResource(r, br.files(), br.received(), br.inspections(), synced);
+        return new BootResource(r, br.files(), br.received(), br.inspections(), synced, br.blockMaps());
+    }
+
+    /** The resource with the block maps of its complete raw files (read outside any transaction: a map is read once). */
+    private BootResource withBlockMaps(BootResource br) {
+        Map<Long, StoredBlockMap> maps = new HashMap<>();
+        for (BootFileRecord f : br.files()) {
+            if (f.complete() && ImageFiletype.DDRAW.uploadName().equals(f.filetype())) {
+                blockMaps.find(f.sha256()).ifPresent(m -> maps.put(f.id(), m));
+            }
+        }
+        return maps.isEmpty() ? br : new BootResource(br.resource(), br.files(), br.received(), br.inspections(), br.synced(), maps);
     }
 
     /** The newest complete file of the uploaded resource {@code name} for the architecture {@code arch} ({@code amd64}). */
