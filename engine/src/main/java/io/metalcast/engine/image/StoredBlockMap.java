@@ -21,8 +21,14 @@ public record StoredBlockMap(String sha256, long mappedBytes, long imageSize) {
         }
     }
 
-    /** {@code 42.7 of 512.0 MiB hold data}. */
+    /** {@code 42.7 of 512.0 MiB hold data (8%)}; two decimals below 10 MiB. */
     public String summary() {
-        return String.format(Locale.ROOT, "%.1f of %.1f MiB hold data", mappedBytes / 1048576.0, imageSize / 1048576.0);
+        return mib(mappedBytes) + " of " + mib(imageSize) + " MiB hold data ("
+                + (imageSize == 0 ? 0 : Math.round(100.0 * mappedBytes / imageSize)) + "%)";
+    }
+
+    private static String mib(long bytes) {
+        double m = bytes / 1048576.0;
+        return String.format(Locale.ROOT, m < 10 ? "%.2f" : "%.1f", m);
     }
 }
