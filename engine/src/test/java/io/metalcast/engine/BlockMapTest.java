@@ -69,8 +69,7 @@ class BlockMapTest {
     private long upload(String name, String filetype, byte[] content) throws Exception {
         Multipart form = new Multipart().field("name", name).field("architecture", "amd64/generic").field("base_image", "ubuntu/jammy")
                 .field("filetype", filetype).content(content);
-        HttpResponse<String> r = t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/"))
-                .header("Content-Type", form.contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(form.body())).build());
+        HttpResponse<String> r = t.upload(form);
         assertEquals(201, r.statusCode(), r.body());
         return JSON.readTree(r.body()).get("id").asLong();
     }
