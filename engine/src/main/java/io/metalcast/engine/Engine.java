@@ -8,6 +8,7 @@ import io.metalcast.engine.boot.EngineBootPolicy;
 import io.metalcast.engine.config.EngineConfig;
 import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.ephemeral.EphemeralImports;
+import io.metalcast.engine.image.BlockMaps;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.EphemeralCatalog;
 import io.metalcast.engine.image.EphemeralChoice;
@@ -82,7 +83,7 @@ public final class Engine implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("metalcast-scheduler", true));
         this.images = new ImageStore(config.dataDir());
         this.ephemerals = new EphemeralCatalog(config.dataDir());
-        this.resources = new BootResources(db, images, ephemerals, clock);
+        this.resources = new BootResources(db, images, ephemerals, new BlockMaps(images, registry), clock);
         int uploads = resources.recover();
         if (uploads > 0) {
             log.info("{} chunked upload(s) in progress kept; clients may finish them", uploads);
@@ -99,14 +100,24 @@ public final class Engine implements AutoCloseable {
         this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys, imports, limits);
     }
 
-    /** Starts the API server and the deploy-deadline check. */
+    /** Starts the API server, the deploy-deadline check and, in the background, the mapping of raw images without a block map. */
     public void start() throws InterruptedException {
         api.start();
         urls = Urls.of(config, api.localAddress().getPort(), config.http().port());
         scheduler.scheduleWithFixedDelay(() -> blocking.execute(this::expireOverdue), DEADLINE_CHECK_SECONDS, DEADLINE_CHECK_SECONDS,
                 TimeUnit.SECONDS);
+        blocking.execute(this::mapUnmapped);
         log.info("engine started: data_dir {}, advertise {}, boot URLs {}", config.dataDir().toAbsolutePath(),
                 config.advertise().getHostAddress(), urls.boot());
+    }
+
+    private void mapUnmapped() {
+        try {
+            resources.mapUnmapped();
+        } catch (RuntimeException e) {
+            log.warn("block maps of stored raw images not made at start ({}): those images deploy streamed whole until the next start",
+                    e.toString(), e);
+        }
     }
 
     private void expireOverdue() {

@@ -58,6 +58,12 @@ public final class TestEngine implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(api() + path)).GET().build());
     }
 
+    /** {@code POST /MAAS/api/2.0/boot-resources/} with a multipart form, signed. */
+    public HttpResponse<String> upload(Multipart form) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(api() + "/MAAS/api/2.0/boot-resources/"))
+                .header("Content-Type", form.contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(form.body())).build());
+    }
+
     /** Sends the request signed with the operator's key, timestamped by the engine's clock, with a fresh nonce. */
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
         HttpRequest signed = HttpRequest.newBuilder(request, (k, v) -> true).header("Authorization", authorization()).build();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.engine.image.BootResource;
+import io.metalcast.engine.image.StoredBlockMap;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.BootResourceRecord;
@@ -98,6 +99,14 @@ final class MaasJson {
                 file.put("progress", percent(received, f.size()));
                 if (br.inspections().containsKey(f.id())) {
                     file.put("inspection", br.inspections().get(f.id()));
+                }
+                StoredBlockMap map = br.blockMaps().get(f.id());
+                if (map != null) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("sha256", map.sha256());
+                    m.put("mapped_bytes", map.mappedBytes());
+                    m.put("image_size", map.imageSize());
+                    file.put("block_map", m);
                 }
                 if (!f.complete()) {
                     file.put("upload_uri", API + "boot-resources/" + r.id() + "/upload/" + f.id() + "/");

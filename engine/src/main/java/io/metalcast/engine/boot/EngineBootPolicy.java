@@ -1,11 +1,13 @@
 package io.metalcast.engine.boot;
 
+import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.DeployableImage;
 import io.metalcast.engine.image.EphemeralCatalog;
 import io.metalcast.engine.image.EphemeralChoice;
 import io.metalcast.engine.image.EphemeralImage;
+import io.metalcast.engine.image.ImageStore;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.machine.MachineStatus;
 import io.metalcast.engine.machine.Machines;
@@ -20,9 +22,12 @@ import java.net.Inet4Address;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +42,10 @@ public final class EngineBootPolicy implements BootPolicy {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:/-]+");
     private static final String SCRIPT = "text/plain; charset=utf-8";
     private static final String BINARY = "application/octet-stream";
+    private static final String BMAP = "application/xml";
+    /** The last segment of an uploaded image's URL: its filetype's stored name ({@code root-dd.raw}). */
+    private static final Set<String> STORED_NAMES = Arrays.stream(ImageFiletype.values()).map(ImageFiletype::storedName)
+            .collect(Collectors.toUnmodifiableSet());
     static final String BIOS_LOADER = "undionly.kpxe";
     static final String UEFI_LOADER = "ipxe.efi";
 
@@ -127,9 +136,15 @@ public final class EngineBootPolicy implements BootPolicy {
                 default -> Optional.empty();
             };
         }
-        if (seg.length >= 3 && seg[0].equals("images")) {
-            Optional<Path> p = resources.published(seg[1]);
-            return p.isEmpty() ? Optional.empty() : onDisk(p.get(), BINARY);
+        // images/<sha16>/<os>/<arch>/<subarch>/<series>/uploaded/<stored name>[.bmap], as CurtinConfigs.imageUrl names it
+        if (seg.length == 8 && seg[0].equals("images") && seg[6].equals("uploaded")) {
+            String last = seg[7];
+            if (STORED_NAMES.contains(last)) {
+                return resources.published(seg[1]).flatMap(p -> onDisk(p, BINARY));
+            }
+            if (last.equals(ImageFiletype.DDRAW.storedName() + ImageStore.BLOCK_MAP_SUFFIX)) {
+                return resources.publishedBlockMap(seg[1]).flatMap(p -> onDisk(p, BMAP));
+            }
         }
         return Optional.empty();
     }

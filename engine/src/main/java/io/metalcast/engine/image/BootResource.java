@@ -15,15 +15,22 @@ import java.util.Optional;
  *                    findings and {@code warnings}); files stored before inspection existed have none
  * @param synced      for a Synced resource: {@code version}, {@code files} (from {@code .imported.json}, when
  *                    imported), {@code initramfs} (the initramfs scan) and {@code warnings}; empty for uploads
+ * @param blockMaps   the block maps of complete raw files, by file id
  */
 public record BootResource(BootResourceRecord resource, List<BootFileRecord> files, Map<Long, Long> received,
-                           Map<Long, Map<String, Object>> inspections, Map<String, Object> synced) {
+                           Map<Long, Map<String, Object>> inspections, Map<String, Object> synced, Map<Long, StoredBlockMap> blockMaps) {
     public BootResource {
         Objects.requireNonNull(resource, "resource");
         files = List.copyOf(files);
         received = Map.copyOf(received);
         inspections = Map.copyOf(inspections);
         synced = Map.copyOf(synced);
+        blockMaps = Map.copyOf(blockMaps);
+    }
+
+    public BootResource(BootResourceRecord resource, List<BootFileRecord> files, Map<Long, Long> received,
+                        Map<Long, Map<String, Object>> inspections, Map<String, Object> synced) {
+        this(resource, files, received, inspections, synced, Map.of());
     }
 
     public BootResource(BootResourceRecord resource, List<BootFileRecord> files, Map<Long, Long> received) {

@@ -57,6 +57,7 @@ public final class BootResources {
     private final BootResourceRepository repo = new BootResourceRepository();
     private final ImageStore store;
     private final EphemeralCatalog ephemerals;
+    private final BlockMaps blockMaps;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
     /** Running sha256 of chunked uploads by file id, valid for the bytes it counts; rebuilt from the partial file if lost. */
@@ -64,10 +65,12 @@ public final class BootResources {
     /** File ids with a chunk being received: one chunk at a time per file. */
     private final Set<Long> busy = ConcurrentHashMap.newKeySet();
 
-    public BootResources(Database db, ImageStore store, EphemeralCatalog ephemerals, Clock clock) {
+    /** @param blockMaps makes the block maps of raw images as they are stored, before they are listed complete */
+    public BootResources(Database db, ImageStore store, EphemeralCatalog ephemerals, BlockMaps blockMaps, Clock clock) {
         this.db = db;
         this.store = store;
         this.ephemerals = ephemerals;
+        this.blockMaps = blockMaps;
         this.clock = clock;
     }
 
@@ -172,13 +175,14 @@ public final class BootResources {
             forgetIfUnreferenced(stored.sha256());
             throw e;
         }
+        mapIfRaw(stored.sha256(), form.filetype());
         StoredFile done = stored;
         BootResource out = db.tx(c -> {
             long[] ids = record(c, form, done.sha256(), done.size(), true);
             repo.setInspection(c, ids[1], inspection);
             return view(c, ids[0]);
         });
-        return out;
+        return withBlockMaps(out);
     }
 
     /**
@@ -202,7 +206,10 @@ public final class BootResources {
         });
         // Dedup: the stored content is inspected again unless an inspection for the same filetype and base image exists.
         String inspection = stored ? inspectStored(sha, form.filetype(), form.baseImage()) : null;
-        return db.tx(c -> {
+        if (stored) {
+            mapIfRaw(sha, form.filetype());
+        }
+        return withBlockMaps(db.tx(c -> {
             boolean known = stored && store.contains(sha);
             long[] ids = record(c, form, sha, size, known);
             if (known) {
@@ -218,7 +225,7 @@ public final class BootResources {
                 repo.insertUpload(c, new UploadRecord(ids[1], partial, 0, clock.instant()));
             }
             return view(c, ids[0]);
-        });
+        }));
     }
 
     /** Inserts or updates the resource and adds a new version's file; returns {resource id, file id}. */
@@ -321,6 +328,7 @@ public final class BootResources {
             ImageFiletype type = ImageFiletype.ofUploadName(file.filetype()).orElseThrow(() -> new IllegalStateException(
                     "file " + file.id() + ": unknown filetype " + file.filetype()));
             inspection = inspectStored(file.sha256(), type, r.baseImage());
+            mapIfRaw(file.sha256(), type);
         } catch (RuntimeException e) {
             db.tx(c -> {
                 repo.deleteUpload(c, file.id());
@@ -379,6 +387,28 @@ public final class BootResources {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("inspection: " + e.getMessage(), e);
         }
+    }
+
+    /** Makes the block map of an accepted raw image (the only filetype written block by block) unless it has one. */
+    private void mapIfRaw(String sha256, ImageFiletype filetype) {
+        if (filetype == ImageFiletype.DDRAW) {
+            blockMaps.ensure(sha256);
+        }
+    }
+
+    /**
+     * Maps every complete raw image stored without a block map (stored before maps were made, or whose map was
+     * removed). Blocking and slow (it reads each such image): run it in the background at start.
+     *
+     * @return how many maps were made
+     */
+    public int mapUnmapped() {
+        return blockMaps.backfill(db.tx(c -> repo.completeSha256ByFiletype(c, ImageFiletype.DDRAW.uploadName())));
+    }
+
+    /** The block map of a raw image, when it has one. Blocking (reads the map once after it changes). */
+    public Optional<StoredBlockMap> blockMap(DeployableImage image) {
+        return image.filetype() == ImageFiletype.DDRAW ? blockMaps.find(image.file().sha256()) : Optional.empty();
     }
 
     private Map<String, Object> parse(String text) {
@@ -668,7 +698,7 @@ public final class BootResources {
             }
             return out;
         });
-        return rows.stream().map(this::withSynced).toList();
+        return rows.stream().map(this::withSynced).map(this::withBlockMaps).toList();
     }
 
     public Optional<BootResource> get(long id) {
@@ -676,7 +706,7 @@ public final class BootResources {
         Optional<BootResource> row = db.tx(c -> {
             return repo.get(c, id).isEmpty() ? Optional.<BootResource>empty() : Optional.of(view(c, id));
         });
-        return row.map(this::withSynced);
+        return row.map(this::withSynced).map(this::withBlockMaps);
     }
 
     /**
@@ -716,7 +746,18 @@ public final class BootResources {
             synced.put("initramfs", initramfs);
             synced.put("warnings", initramfs.getOrDefault("warnings", List.of()));
         }
-        return new BootResource(r, br.files(), br.received(), br.inspections(), synced);
+        return new BootResource(r, br.files(), br.received(), br.inspections(), synced, br.blockMaps());
+    }
+
+    /** The resource with the block maps of its complete raw files (read outside any transaction: a map is read once). */
+    private BootResource withBlockMaps(BootResource br) {
+        Map<Long, StoredBlockMap> maps = new HashMap<>();
+        for (BootFileRecord f : br.files()) {
+            if (f.complete() && ImageFiletype.DDRAW.uploadName().equals(f.filetype())) {
+                blockMaps.find(f.sha256()).ifPresent(m -> maps.put(f.id(), m));
+            }
+        }
+        return maps.isEmpty() ? br : new BootResource(br.resource(), br.files(), br.received(), br.inspections(), br.synced(), maps);
     }
 
     /** The newest complete file of the uploaded resource {@code name} for the architecture {@code arch} ({@code amd64}). */
@@ -741,6 +782,15 @@ public final class BootResources {
 
     /** The stored file of a complete uploaded file whose sha256 starts with {@code prefix} (16 hex), if exactly one. */
     public Optional<Path> published(String prefix) {
+        return publishedSha256(prefix).map(store::path);
+    }
+
+    /** The block map of the file {@link #published} names, when it has one. */
+    public Optional<Path> publishedBlockMap(String prefix) {
+        return publishedSha256(prefix).map(store::blockMap).filter(Files::isRegularFile);
+    }
+
+    private Optional<String> publishedSha256(String prefix) {
         if (!prefix.matches("[0-9a-f]{16}")) {
             return Optional.empty();
         }
@@ -748,7 +798,7 @@ public final class BootResources {
         if (shas.size() != 1 || !store.contains(shas.get(0))) {
             return Optional.empty();
         }
-        return Optional.of(store.path(shas.get(0)));
+        return Optional.of(shas.get(0));
     }
 
     /** Complete uploaded custom files with a base image, counted by (base_image, filetype). */

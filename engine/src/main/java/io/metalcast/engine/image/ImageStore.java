@@ -15,12 +15,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Content-addressed files under {@code data_dir/files/<sha256>}. Writes go to {@code data_dir/tmp/} first, are hashed,
- * fsynced and renamed atomically, so a name under {@code files/} always holds the complete content. Blocking: call it
- * on the blocking executor.
+ * Content-addressed files under {@code data_dir/files/<sha256>}, a raw image's block map beside it as
+ * {@code <sha256>.bmap}. Writes go to {@code data_dir/tmp/} first, are hashed, fsynced and renamed atomically, so a
+ * name under {@code files/} always holds the complete content. Blocking: call it on the blocking executor.
  */
 public final class ImageStore {
     private static final int BUFFER = 1 << 20;
+    /** What a block map's name adds to its image's. */
+    public static final String BLOCK_MAP_SUFFIX = ".bmap";
     private final Path files;
     private final Path tmp;
 
@@ -101,9 +103,44 @@ public final class ImageStore {
         }
     }
 
-    /** Removes a stored file (no longer referenced by any resource). */
+    /** Removes a stored file (no longer referenced by any resource), then its block map. */
     public void delete(String sha256) throws IOException {
         Files.deleteIfExists(path(sha256));
+        Files.deleteIfExists(blockMap(sha256));
+    }
+
+    /** The path the block map of the stored file {@code sha256} lives at (it may not exist). */
+    public Path blockMap(String sha256) {
+        return files.resolve(path(sha256).getFileName() + BLOCK_MAP_SUFFIX);
+    }
+
+    /**
+     * Stores {@code bmap} as the block map of the stored file {@code sha256}: written under {@link #tmpDir()}, fsynced
+     * and renamed into place. When the stored file is gone by then (deleted meanwhile) the map is removed again.
+     *
+     * @return false when the stored file is gone and no map was kept
+     */
+    public boolean putBlockMap(String sha256, byte[] bmap) throws IOException {
+        Path target = blockMap(sha256);
+        Path t = Files.createTempFile(tmp, "bmap-", ".part");
+        try {
+            try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
+                ByteBuffer bb = ByteBuffer.wrap(bmap);
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+                out.force(true);
+            }
+            moveIntoPlace(t, target);
+        } finally {
+            Files.deleteIfExists(t);
+        }
+        // delete() removes the file before its map: a map renamed in after that removal is seen here and removed.
+        if (!contains(sha256)) {
+            Files.deleteIfExists(target);
+            return false;
+        }
+        return true;
     }
 
     /** The path a stored file lives at (it may not exist). */
@@ -123,6 +160,11 @@ public final class ImageStore {
         if (Files.isRegularFile(target) && Files.size(target) == stored.size()) {
             return stored; // same content already present: keep one copy
         }
+        moveIntoPlace(t, target);
+        return stored;
+    }
+
+    private void moveIntoPlace(Path t, Path target) throws IOException {
         try {
             Files.move(t, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -133,7 +175,6 @@ public final class ImageStore {
         } catch (IOException ignored) {
             // Some file systems refuse to open a directory for fsync; the rename itself is atomic.
         }
-        return stored;
     }
 
     private static MessageDigest sha256() {

@@ -6,8 +6,11 @@ import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.config.WriteFile;
 import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.image.DeployableImage;
+import io.metalcast.engine.image.ImageStore;
+import io.metalcast.engine.image.StoredBlockMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** Builds the curtin config a Deploying machine's installer runs. */
 public final class CurtinConfigs {
@@ -25,10 +28,23 @@ public final class CurtinConfigs {
         return urls.api() + "/MAAS/metadata/status/" + systemId;
     }
 
+    /** The config without a block map: the installer streams the whole image. */
     public static CurtinConfig render(Machine machine, DeployableImage image, Urls urls) {
+        return render(machine, image, urls, Optional.empty());
+    }
+
+    /**
+     * The config; with {@code blockMap} (the map stored beside a raw image) the image source also names the map at
+     * {@code <image URL>.bmap} and its sha256, so the installer fetches only the mapped ranges. Does no I/O.
+     */
+    public static CurtinConfig render(Machine machine, DeployableImage image, Urls urls, Optional<StoredBlockMap> blockMap) {
         Map<String, Source> sources = new LinkedHashMap<>();
-        sources.put("00_image", new Source(image.filetype().curtinType(), imageUrl(urls, image), image.file().sha256(),
-                image.file().size()));
+        String url = imageUrl(urls, image);
+        Source source = new Source(image.filetype().curtinType(), url, image.file().sha256(), image.file().size());
+        if (blockMap.isPresent()) {
+            source = source.withBlockMap(url + ImageStore.BLOCK_MAP_SUFFIX, blockMap.get().sha256());
+        }
+        sources.put("00_image", source);
         Map<String, WebhookReporter> reporting = new LinkedHashMap<>();
         reporting.put("maas", new WebhookReporter(webhookUrl(urls, machine.systemId()), machine.row().consumerKey(),
                 machine.row().tokenKey(), machine.row().tokenSecret()));

@@ -134,17 +134,8 @@ public final class BootResourceRepository {
 
     /** The inspections (JSON text) recorded for complete files with this sha256. */
     public List<String> inspectionsBySha256(Connection c, String sha256) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT inspection FROM boot_resource_file WHERE sha256 = ? AND complete = TRUE AND inspection IS NOT NULL ORDER BY id")) {
-            ps.setString(1, sha256);
-            List<String> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        }
+        return strings(c, "SELECT inspection FROM boot_resource_file WHERE sha256 = ? AND complete = TRUE AND inspection IS NOT NULL"
+                + " ORDER BY id", sha256);
     }
 
     /** Deletes one file row (its upload row goes with it). */
@@ -273,9 +264,18 @@ public final class BootResourceRepository {
 
     /** The sha256 of complete files starting with {@code prefix} (lowercase hex). */
     public List<String> completeSha256ByPrefix(Connection c, String prefix) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT DISTINCT sha256 FROM boot_resource_file WHERE complete = TRUE AND sha256 LIKE ?")) {
-            ps.setString(1, prefix + "%");
+        return strings(c, "SELECT DISTINCT sha256 FROM boot_resource_file WHERE complete = TRUE AND sha256 LIKE ?", prefix + "%");
+    }
+
+    /** The sha256 of complete files uploaded as {@code filetype} ({@code ddraw}). */
+    public List<String> completeSha256ByFiletype(Connection c, String filetype) throws SQLException {
+        return strings(c, "SELECT DISTINCT sha256 FROM boot_resource_file WHERE complete = TRUE AND filetype = ? ORDER BY sha256", filetype);
+    }
+
+    /** The first column of {@code sql} with its one parameter, each value stripped of CHAR padding. */
+    private static List<String> strings(Connection c, String sql, String parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, parameter);
             List<String> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -64,8 +64,7 @@ class ApiServerTest {
     // ---- helpers
 
     private HttpResponse<String> upload(Multipart form) throws IOException, InterruptedException {
-        return t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/"))
-                .header("Content-Type", form.contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(form.body())).build());
+        return t.upload(form);
     }
 
     private static Multipart image(String name, byte[] content) {

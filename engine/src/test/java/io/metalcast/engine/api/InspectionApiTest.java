@@ -51,8 +51,7 @@ class InspectionApiTest {
     }
 
     private HttpResponse<String> upload(Multipart form) throws Exception {
-        return t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/"))
-                .header("Content-Type", form.contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(form.body())).build());
+        return t.upload(form);
     }
 
     private static Multipart form(String name, String base, String filetype) {

@@ -198,12 +198,20 @@ class EngineBootPolicyTest {
                 .orElseThrow();
         assertEquals(sha, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(img.file()))));
+        String dir = "images/" + sha.substring(0, 16) + "/custom/amd64/generic/sample/uploaded/";
+        BootContent.OnDisk map = (BootContent.OnDisk) open(dir + "root-dd.raw.bmap").orElseThrow();
+        assertEquals(t.engine.resources().store().blockMap(sha), map.file());
+        for (String other : List.of("root-dd.raw.x", "root-dd.gz.bmap", "x", "root-dd.raw/x", "../uploaded/root-dd.raw")) {
+            assertEquals(Optional.empty(), open(dir + other), other);
+        }
+        assertEquals(Optional.empty(), open(dir.replace("/uploaded/", "/other/") + "root-dd.raw"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"nothing", "ipxe.cfg-", "ipxe.cfg-zz:zz", "ipxe.cfg-../../etc/passwd", "undionly.kpxe/x", "pxelinux.0",
             "ephemeral/ubuntu/amd64/jammy", "ephemeral/ubuntu/amd64/jammy/vmlinuz", "ephemeral/Ubuntu/amd64/jammy/boot-kernel",
             "ephemeral/ubuntu/amd64/focal/boot-kernel", "ephemeral/ubuntu/amd64/jammy/boot-kernel/x", "images/0000000000000000/x/root-dd.raw",
+            "images/0000000000000000/custom/amd64/generic/sample/uploaded/root-dd.raw.bmap",
             "images/abc/x", "images", "files/x", "db/metalcast.mv.db", "tmp/x", "ephemeral/ubuntu/amd64/%2e%2e/boot-kernel"})
     void everythingElseIsNotFound(String path) {
         assertEquals(Optional.empty(), open(path));

@@ -1,0 +1,212 @@
+package io.metalcast.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.config.CurtinYaml;
+import io.metalcast.curtin.config.Source;
+import io.metalcast.curtin.image.BlockMap;
+import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.engine.client.MaasApi;
+import io.metalcast.engine.machine.Machine;
+import io.metalcast.pxe.boot.ClientArch;
+import io.metalcast.pxe.boot.MacAddress;
+import io.metalcast.pxe.http.HttpBootServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Block maps of raw images end to end: made when an upload completes (multipart, chunked, dedup), served by the boot
+ * HTTP server at the image URL + {@code .bmap}, named with their sha256 in the curtin config a deploying machine gets,
+ * removed with the image, and made at start for a raw image stored without one.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BlockMapTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger NEXT = new AtomicInteger(1);
+    private TestEngine t;
+    private TestImages images;
+    private HttpBootServer http;
+
+    @BeforeAll
+    void start(@TempDir Path tmp, @TempDir Path work) throws Exception {
+        t = new TestEngine(tmp);
+        images = new TestImages(work);
+        http = new HttpBootServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), t.engine.bootPolicy(), t.engine.blocking(),
+                t.engine.registry());
+        http.start();
+        t.engine.httpBound(http.localAddress().getPort());
+        t.addEphemeral("ubuntu", "amd64", "jammy");
+    }
+
+    @AfterAll
+    void stop() {
+        if (http != null) {
+            http.close();
+        }
+        t.close();
+    }
+
+    private long upload(String name, String filetype, byte[] content) throws Exception {
+        Multipart form = new Multipart().field("name", name).field("architecture", "amd64/generic").field("base_image", "ubuntu/jammy")
+                .field("filetype", filetype).content(content);
+        HttpResponse<String> r = t.upload(form);
+        assertEquals(201, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).get("id").asLong();
+    }
+
+    /** The image source of the curtin config a machine deploying {@code name} is given. */
+    private Source deployedSource(String name) throws Exception {
+        int n = NEXT.getAndIncrement();
+        Machine m = t.engine.machines().enlist(MacAddress.parse(String.format("52:54:00:bb:%02x:%02x", n / 256, n % 256)), ClientArch.BIOS_X86);
+        HttpResponse<String> d = t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/machines/" + m.systemId() + "/?op=deploy"))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("distro_series=" + name))
+                .build());
+        assertEquals(200, d.statusCode(), d.body());
+        m = t.engine.machines().get(m.systemId()).orElseThrow();
+        HttpResponse<String> r = t.get("/MAAS/metadata/latest/by-id/" + m.systemId() + "/" + m.row().tokenKey() + "/?op=get_preseed");
+        assertEquals(200, r.statusCode(), r.body());
+        return CurtinYaml.parse(r.body()).sources().get("00_image");
+    }
+
+    private HttpResponse<byte[]> fetch(String url) throws Exception {
+        return t.client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private Path stored(String sha256) {
+        return t.engine.resources().store().path(sha256);
+    }
+
+    private Path map(String sha256) {
+        return t.engine.resources().store().blockMap(sha256);
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    private HttpResponse<String> delete(long id) throws Exception {
+        return t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + id + "/")).DELETE().build());
+    }
+
+    @Test
+    void aRawUploadIsMappedServedNamedInTheConfigAndRemovedWithIt() throws Exception {
+        byte[] content = images.raw(101);
+        String sha = sha256(content);
+        long id = upload("custom/mapped", "ddraw", content);
+        assertTrue(Files.isRegularFile(map(sha)), "the map is stored beside the image before the upload is answered");
+
+        Source s = deployedSource("custom/mapped");
+        assertEquals(s.uri() + ".bmap", s.bmap());
+        HttpResponse<byte[]> served = fetch(s.bmap());
+        assertEquals(200, served.statusCode());
+        assertEquals(sha256(served.body()), s.bmapSha256(), "bmap_sha256 is the sha256 of the bytes served");
+        BlockMap parsed = BlockMap.parse(served.body());
+        BlockMap scanned = BlockMap.scan(stored(sha), BlockMap.DEFAULT_BLOCK_SIZE);
+        assertEquals(scanned, parsed);
+        assertEquals(content.length, parsed.imageSize());
+        assertTrue(parsed.mappedBytes() > 0 && parsed.mappedBytes() < content.length / 2,
+                "the disk's zero blocks are left out: " + parsed.mappedBytes() + " of " + content.length);
+        HttpResponse<byte[]> image = fetch(s.uri());
+        assertEquals(200, image.statusCode());
+        assertArrayEquals(content, image.body(), "the image URL still serves the image");
+        for (String other : new String[] {".x", ".bmap.bmap", "/x"}) {
+            assertEquals(404, fetch(s.uri() + other).statusCode(), "only the image and its map: " + other);
+        }
+
+        JsonNode file = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/" + id + "/").body()).get("sets").elements().next()
+                .get("files").get("root-dd.raw");
+        assertEquals(parsed.mappedBytes(), file.get("block_map").get("mapped_bytes").asLong(), file.toString());
+        assertEquals(s.bmapSha256(), file.get("block_map").get("sha256").asText());
+        String page = t.unsigned(HttpRequest.newBuilder(URI.create(t.api() + "/")).build()).body();
+        assertTrue(page.contains("; block map: "), page);
+        assertTrue(t.engine.registry().scrape().contains("boot_resources_block_maps_total{result=\"made\"}"));
+
+        assertEquals(204, delete(id).statusCode());
+        assertFalse(Files.exists(stored(sha)));
+        assertFalse(Files.exists(map(sha)), "the map goes with its image");
+        assertEquals(404, fetch(s.bmap()).statusCode());
+    }
+
+    @Test
+    void aCompressedUploadHasNoMapAndItsConfigNamesNone() throws Exception {
+        byte[] content = images.pack(ImageFiletype.DDGZ, 102);
+        String sha = sha256(content);
+        upload("custom/gz", "ddgz", content);
+        assertTrue(Files.isRegularFile(stored(sha)));
+        assertFalse(Files.exists(map(sha)));
+        Source s = deployedSource("custom/gz");
+        assertEquals("dd-gz", s.type());
+        assertEquals("", s.bmap());
+        assertEquals("", s.bmapSha256());
+        assertEquals(404, fetch(s.uri() + ".bmap").statusCode());
+        assertEquals(404, fetch(s.uri().replace("root-dd.gz", "root-dd.raw") + ".bmap").statusCode());
+    }
+
+    @Test
+    void aChunkedUploadIsMappedAndADedupMapsAgainWhatWasRemoved(@TempDir Path work) throws Exception {
+        byte[] content = images.raw(103);
+        String sha = sha256(content);
+        Path file = Files.write(work.resolve("c.img"), content);
+        MaasApi client = new MaasApi(t.api() + "/MAAS/", t.engine.operatorKey(), t.clock);
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("name", "custom/chunked");
+        form.put("architecture", "amd64/generic");
+        form.put("base_image", "ubuntu/jammy");
+        form.put("filetype", "ddraw");
+        assertTrue(client.createBootResource(form, file, (a, b) -> { }).toString().contains("\"complete\":true"));
+        assertTrue(Files.isRegularFile(map(sha)), "mapped at the last chunk");
+        byte[] first = Files.readAllBytes(map(sha));
+
+        Files.delete(map(sha));
+        form.put("name", "custom/chunked-again");
+        JsonNode again = client.createBootResource(form, file, (a, b) -> { });
+        assertTrue(again.toString().contains("\"complete\":true"), again.toString());
+        assertArrayEquals(first, Files.readAllBytes(map(sha)), "complete at create (dedup), mapped again, the same map");
+    }
+
+    @Test
+    void theEngineMapsARawImageStoredWithoutAMapAtStart(@TempDir Path dir) throws Exception {
+        byte[] content = images.raw(104);
+        String sha = sha256(content);
+        Path data;
+        try (TestEngine first = new TestEngine(dir)) {
+            // straight through the engine's resources, as an earlier engine stored it
+            var r = first.engine.resources();
+            Path c = Files.write(Files.createTempFile(r.store().tmpDir(), "test-", ".raw"), content);
+            r.upload(r.check(Map.of("name", "custom/old", "architecture", "amd64/generic", "base_image", "ubuntu/jammy", "filetype", "ddraw")), c);
+            data = first.engine.resources().store().blockMap(sha);
+            assertTrue(Files.isRegularFile(data));
+        }
+        Files.delete(data);
+        try (TestEngine second = new TestEngine(dir)) {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!Files.isRegularFile(data) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.isRegularFile(data), "mapped in the background at start");
+            assertEquals(BlockMap.scan(second.engine.resources().store().path(sha), BlockMap.DEFAULT_BLOCK_SIZE),
+                    BlockMap.parse(Files.readAllBytes(data)));
+        }
+    }
+
+}
