@@ -4,7 +4,7 @@
 jdk=$1 installer=$2 res=$3 kver=$4 out=$5 comp=$6
 stage=$(mktemp -d "${TMPDIR:-/tmp}/rootfs.XXXXXX")
 httpd=
-trap 'umount "$stage/proc" 2>/dev/null; [ -z "$httpd" ] || kill "$httpd" 2>/dev/null; rm -rf "$stage"' EXIT
+trap 'umount "$stage/proc" 2>/dev/null || true; [ -z "$httpd" ] || kill "$httpd" 2>/dev/null || true; rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{proc,sys,dev,run,tmp,root,etc,mnt,target,lib/modules,media/root-ro,media/root-rw,opt/metalcast/installer}
 chmod 1777 "$stage/tmp"
 chmod 0700 "$stage/root"
@@ -92,7 +92,7 @@ busybox httpd -f -p "127.0.0.1:$port" -h "$stage$train/www" &
 httpd=$!
 mount -t proc proc "$stage/proc"
 cp_list=$(cd "$stage" && ls opt/metalcast/installer/*.jar | sed 's|^|/|' | paste -sd:)
-chroot "$stage" /opt/metalcast/jre/bin/java -XX:AOTCacheOutput=/opt/metalcast/installer.aot -XX:+UseSerialGC -cp "$cp_list" \
+chroot "$stage" /opt/metalcast/jre/bin/java -XX:AOTCacheOutput=/opt/metalcast/installer.aot -Xlog:aot=error -XX:+UseSerialGC -cp "$cp_list" \
   io.metalcast.curtin.installer.Installer --config-url "http://127.0.0.1:$port/train.yaml" --target "$train/disk.img" >&2 || true
 if [ -s "$stage/opt/metalcast/installer.aot" ]; then
   log "rootfs: AOT cache $(($(stat -c %s "$stage/opt/metalcast/installer.aot") / 1048576)) MiB from a training install"
