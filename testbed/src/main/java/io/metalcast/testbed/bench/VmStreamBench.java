@@ -76,12 +76,28 @@ public final class VmStreamBench {
         Files.write(www.resolve("disk.raw.bmap"), map);
 
         Process server = null;
+        List<AutoCloseable> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread hook = new Thread(() -> {
+            // interrupted (Ctrl-C, kill): the machine, then the namespace; the normal path closes them below
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception ignored) {
+                    // best effort while exiting
+                }
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
         try (LabNetwork network = LabNetwork.create(ProcessHandle.current().pid() + 2);
              QemuMachine machine = QemuMachine.create("bench-vm", MAC, work.resolve("vm"), size + 256 * MIB, false).withCpus(cpus)) {
+            open.add(network);
+            open.add(machine);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             server = new ProcessBuilder(network.exec(List.of(java, "-cp", System.getProperty("java.class.path"),
                     BenchHttpServer.class.getName(), www.toString(), LabNetwork.BRIDGE_ADDRESS)))
                     .redirectError(work.resolve("server.log").toFile()).start();
+            Process started = server;
+            open.add(() -> Processes.stop(started, 2000));
             String base = "http://" + LabNetwork.BRIDGE_ADDRESS + ":" + port(server);
             Source whole = new Source("dd-raw", base + "/disk.raw", props.getProperty("disk.raw.sha256"), size);
             Files.writeString(www.resolve("bench-stream.yaml"), CurtinYaml.render(new CurtinConfig(Map.of("image", whole), Map.of(), Map.of(), "")));
@@ -121,6 +137,12 @@ public final class VmStreamBench {
             System.out.printf(Locale.ROOT, "ratio_vm_raw=%.2f ratio_vm_raw_whole_stream=%.2f%n", curtin / ours, curtin / stream);
             return 0;
         } finally {
+            open.clear();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // the JVM is already shutting down: the hook runs
+            }
             Processes.stop(server, 2000);
             Processes.run("rm", "-rf", work.resolve("www").toString(), work.resolve("installer").toString());
         }

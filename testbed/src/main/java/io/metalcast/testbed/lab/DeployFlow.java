@@ -44,9 +44,9 @@ public final class DeployFlow implements AutoCloseable {
     public record Step(String name, Duration took) {
     }
 
-    /** What the flow saw: its steps, the console stages, the deployed machine. */
-    public record Report(List<Step> steps, Map<String, Duration> consoleStages, String systemId, String hostname, String status,
-                         String statusPageUrl) {
+    /** What the flow saw: its steps, the console stages, the installer's console lines, the deployed machine. */
+    public record Report(List<Step> steps, Map<String, Duration> consoleStages, List<String> installerLines, String systemId,
+                         String hostname, String status, String statusPageUrl) {
     }
 
     static final String MAC = "52:54:00:4d:43:01";
@@ -124,7 +124,13 @@ public final class DeployFlow implements AutoCloseable {
 
         Map<String, Duration> stages = consoleStages(console, powerOn, enlistedAt, deployAt, up, done, marker);
         stages.forEach((k, v) -> out.printf("  %-66s %6.1f s%n", k, v.toMillis() / 1000.0));
-        return new Report(List.copyOf(steps), stages, systemId, hostname, status, statusPage);
+        List<String> installer = new ArrayList<>();
+        for (int i = up; i <= done; i++) {
+            if (console.line(i).text().startsWith("metalcast-installer:")) {
+                installer.add(console.line(i).text());
+            }
+        }
+        return new Report(List.copyOf(steps), stages, List.copyOf(installer), systemId, hostname, status, statusPage);
     }
 
     /**
