@@ -3,6 +3,7 @@ package io.metalcast.testbed.bench;
 import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
+import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.pxe.http.HttpBootServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -32,10 +33,12 @@ import java.util.concurrent.TimeUnit;
  * metalcast's installer in a child JVM (then {@code sync} too), from one metalcast HTTP boot server on loopback, in the same
  * run, alternating which goes first. The image and its .gz (gzip's default level) and .zst (zstd's default level) are
  * built once and cached under {@code $METALCAST_CACHE} or {@code ~/.cache/metalcast}. Prints a table of medians and ends with
- * {@code ratio_gz=.. ratio_raw=.. ratio_zst_vs_curtin_gz=..} (curtin time / our time, higher is better).
+ * {@code ratio_gz=.. ratio_raw=.. ratio_zst_vs_curtin_gz=.. ratio_raw_bmap=..} (curtin time / our time, higher is better;
+ * {@code ratio_raw_bmap}: the raw image written by its block map, against curtin's raw pipeline).
  */
 public final class StreamBench {
     private static final long MIB = 1L << 20;
+    private String bmapSha256 = "";
 
     private final Path cache;
     private final long size;
@@ -74,6 +77,11 @@ public final class StreamBench {
     private int run() throws Exception {
         Files.createDirectories(cache);
         Properties images = ensureImages();
+        // the block map the engine would make at upload, beside the image (the server serves the cache directory)
+        BlockMap map = BlockMap.scan(cache.resolve("disk.raw"), BlockMap.DEFAULT_BLOCK_SIZE);
+        Files.write(cache.resolve("disk.raw.bmap"), map.render());
+        bmapSha256 = sha256(cache.resolve("disk.raw.bmap"));
+        System.out.printf(Locale.ROOT, "block map: %s of %s hold data, %d ranges%n", mib(map.mappedBytes()), mib(size), map.ranges().size());
         deleteTree(work);
         Files.createDirectories(work);
         ExecutorService blocking = Executors.newFixedThreadPool(2);
@@ -83,22 +91,22 @@ public final class StreamBench {
             server.start();
             String base = "http://127.0.0.1:" + server.localAddress().getPort() + "/";
             Map<String, List<Double>> times = new LinkedHashMap<>();
-            for (String k : List.of("curtin raw", "ours raw", "curtin gz", "ours gz", "ours zst")) {
+            for (String k : List.of("curtin raw", "ours raw", "ours bmap", "curtin gz", "ours gz", "ours zst")) {
                 times.put(k, new ArrayList<>());
             }
             Path target = work.resolve("target.img");
             for (int i = 0; i < runs; i++) {
                 boolean curtinFirst = i % 2 == 0;
-                for (String fmt : List.of("raw", "gz", "zst")) {
-                    String file = "disk.raw" + (fmt.equals("raw") ? "" : "." + fmt);
+                for (String fmt : List.of("raw", "bmap", "gz", "zst")) {
+                    String file = "disk.raw" + (fmt.equals("raw") || fmt.equals("bmap") ? "" : "." + fmt);
                     String url = base + file;
                     List<String> order = new ArrayList<>(List.of("curtin", "ours"));
                     if (!curtinFirst) {
                         order = List.of("ours", "curtin");
                     }
                     for (String who : order) {
-                        if (who.equals("curtin") && fmt.equals("zst")) {
-                            continue; // curtin has no zstd dd type: ours zst is compared with curtin gz
+                        if (who.equals("curtin") && (fmt.equals("zst") || fmt.equals("bmap"))) {
+                            continue; // curtin has no zstd dd type nor block maps: compared with curtin gz and raw
                         }
                         fresh(target);
                         double t = who.equals("curtin") ? curtin(fmt, url, target)
@@ -118,8 +126,9 @@ public final class StreamBench {
                 med.put(e.getKey(), m);
                 System.out.printf(Locale.ROOT, "%-12s %10.2f %12.1f   %s%n", e.getKey(), m, size / (double) MIB / m, e.getValue());
             }
-            System.out.printf(Locale.ROOT, "ratio_gz=%.2f ratio_raw=%.2f ratio_zst_vs_curtin_gz=%.2f%n", med.get("curtin gz") / med.get("ours gz"),
-                    med.get("curtin raw") / med.get("ours raw"), med.get("curtin gz") / med.get("ours zst"));
+            System.out.printf(Locale.ROOT, "ratio_gz=%.2f ratio_raw=%.2f ratio_zst_vs_curtin_gz=%.2f ratio_raw_bmap=%.2f%n",
+                    med.get("curtin gz") / med.get("ours gz"), med.get("curtin raw") / med.get("ours raw"),
+                    med.get("curtin gz") / med.get("ours zst"), med.get("curtin raw") / med.get("ours bmap"));
             return 0;
         } finally {
             server.close();
@@ -144,12 +153,16 @@ public final class StreamBench {
     /** metalcast's installer in a child JVM with this JVM's classpath, then sync; seconds. */
     private double ours(String fmt, String url, String sha256, long length, Path target) throws Exception {
         String type = switch (fmt) {
-            case "raw" -> "dd-raw";
+            case "raw", "bmap" -> "dd-raw";
             case "gz" -> "dd-gz";
             default -> "dd-zst";
         };
+        Source source = new Source(type, url, sha256, length);
+        if (fmt.equals("bmap")) {
+            source = source.withBlockMap(url + ".bmap", bmapSha256);
+        }
         Path config = work.resolve("curtin-" + fmt + ".yaml");
-        Files.writeString(config, CurtinYaml.render(new CurtinConfig(Map.of("image", new Source(type, url, sha256, length)), Map.of(), Map.of(), "")));
+        Files.writeString(config, CurtinYaml.render(new CurtinConfig(Map.of("image", source), Map.of(), Map.of(), "")));
         String java = ProcessHandle.current().info().command().orElse("java");
         // under surefire/failsafe java.class.path is only the booter jar; the real one is in this property
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));

@@ -32,7 +32,8 @@ class StreamBenchIT {
         assertEquals(0, code, text);
         List<String> lines = text.lines().toList();
         assertTrue(lines.get(lines.size() - 1).matches("ratio_gz=[0-9]+\\.[0-9]{2} ratio_raw=[0-9]+\\.[0-9]{2} "
-                + "ratio_zst_vs_curtin_gz=[0-9]+\\.[0-9]{2}"), lines.get(lines.size() - 1));
+                + "ratio_zst_vs_curtin_gz=[0-9]+\\.[0-9]{2} ratio_raw_bmap=[0-9]+\\.[0-9]{2}"), lines.get(lines.size() - 1));
         assertTrue(text.contains("sha256 ok"), text);
+        assertTrue(text.contains("sha256 ok for each of the "), "the raw image also goes by its block map: " + text);
     }
 }
