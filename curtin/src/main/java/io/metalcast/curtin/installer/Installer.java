@@ -282,12 +282,12 @@ public final class Installer {
                     extracted = pipeline.writeMapped(source, map, target, progress);
                     log("extract: " + source.type() + " by block map, fetched " + Units.bytes(extracted.sourceBytes()) + ", "
                             + Units.bytes(extracted.zeroSkipped()) + " of zero blocks not fetched nor written, " + extracted.writes()
-                            + " writes" + resumes() + "; " + extracted.zeroing());
+                            + " writes" + resumes() + "; " + extracted.zeroing() + direct());
                 } else {
                     extracted = pipeline.writeDisk(source, format, target, progress);
                     log("extract: " + source.type() + " (" + extracted.compression().name().toLowerCase(java.util.Locale.ROOT) + "), "
                             + Units.bytes(extracted.zeroSkipped()) + " of zero blocks skipped, " + extracted.writes() + " writes"
-                            + resumes() + "; " + extracted.zeroing());
+                            + resumes() + "; " + extracted.zeroing() + direct());
                 }
             }
             String done = Units.bytes(extracted.written()) + " in " + Units.seconds(extracted.nanos()) + " ("
@@ -319,6 +319,10 @@ public final class Installer {
                 log("extract: block map unavailable (" + e.getMessage() + "): streaming the whole image");
                 return null;
             }
+        }
+
+        private String direct() {
+            return extracted.direct() ? "; aligned writes bypass the page cache (O_DIRECT)" : "";
         }
 
         private String resumes() {

@@ -6,9 +6,6 @@ import io.metalcast.curtin.image.Compression;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -95,9 +92,8 @@ final class MappedCopy {
         Download download = new Download(uri, requests, map.imageSize(), queue);
         Thread thread = new Thread(download, "metalcast-fetch");
         thread.setDaemon(true);
-        long writes = 0;
         long written = 0;
-        try (FileChannel out = FileChannel.open(target.path(), StandardOpenOption.WRITE)) {
+        try (TargetWriter out = TargetWriter.open(target, StreamPipeline.BLOCK)) {
             thread.start();
             try {
                 MessageDigest sha = sha256();
@@ -115,8 +111,7 @@ final class MappedCopy {
                         int n = (int) Math.min(c.length() - off, piece.length() - inPiece);
                         if (piece.range() >= 0) {
                             sha.update(c.data(), off, n);
-                            writeFully(out, c.data(), off, n, piece.start() + inPiece, target);
-                            writes++;
+                            out.write(c.data(), off, n, piece.start() + inPiece);
                             written += n;
                         }
                         off += n;
@@ -141,15 +136,15 @@ final class MappedCopy {
                     throw new InstallException(Kind.DOWNLOAD, "GET " + uri + ": the download ended before the block map's last range");
                 }
                 if (!zeroed.zeroed()) {
-                    writes += writeHoles(out, map, target);
+                    writeHoles(out, map);
                 }
-                out.force(true);
+                out.force();
                 long skipped = zeroed.zeroed() ? map.imageSize() - map.mappedBytes() : 0;
                 return new StreamPipeline.Result(download.fetched(), map.imageSize(), source.sha256(), System.nanoTime() - start, true, skipped,
-                        writes, download.resumes(), Compression.NONE, zeroed.how(), map.ranges().size());
+                        out.writes(), download.resumes(), Compression.NONE, zeroed.how(), map.ranges().size(), out.direct());
             } catch (InstallException | IOException | InterruptedException e) {
                 if (written > 0) {
-                    StreamPipeline.wipe(out, Math.min(map.imageSize(), WIPE));
+                    StreamPipeline.wipe(out.channel(), Math.min(map.imageSize(), WIPE));
                 }
                 throw e;
             }
@@ -177,46 +172,21 @@ final class MappedCopy {
         }
     }
 
-    /** Writes zeros over every unmapped byte of the image (a target that could not be zeroed cheaply); returns the writes. */
-    private static long writeHoles(FileChannel out, BlockMap map, TargetDisk target) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect(StreamPipeline.BLOCK);
-        long writes = 0;
+    /** Writes zeros over every unmapped byte of the image (a target that could not be zeroed cheaply). */
+    private static void writeHoles(TargetWriter out, BlockMap map) throws IOException, InstallException {
+        byte[] zeros = new byte[StreamPipeline.BLOCK];
         long at = 0;
         List<BlockMap.Range> ranges = map.ranges();
         for (int i = 0; i <= ranges.size(); i++) {
             long holeEnd = i < ranges.size() ? map.start(ranges.get(i)) : map.imageSize();
             while (at < holeEnd) {
-                int n = (int) Math.min(zeros.capacity(), holeEnd - at);
-                zeros.clear().limit(n);
-                while (zeros.hasRemaining()) {
-                    if (out.write(zeros, at + zeros.position()) <= 0) {
-                        throw new IOException("no progress writing zeros to " + target.path());
-                    }
-                }
+                int n = (int) Math.min(zeros.length, holeEnd - at);
+                out.write(zeros, 0, n, at);
                 at += n;
-                writes++;
             }
             if (i < ranges.size()) {
                 at = map.end(ranges.get(i));
             }
-        }
-        return writes;
-    }
-
-    private static void writeFully(FileChannel out, byte[] data, int offset, int length, long at, TargetDisk target)
-            throws IOException, InstallException {
-        if (at + length > target.size()) {
-            throw new InstallException(Kind.TARGET_TOO_SMALL, "target " + target.path() + " holds " + target.size()
-                    + " bytes, the image is longer");
-        }
-        ByteBuffer buf = ByteBuffer.wrap(data, offset, length);
-        long pos = at;
-        while (buf.hasRemaining()) {
-            int n = out.write(buf, pos);
-            if (n <= 0) {
-                throw new IOException("no progress writing " + target.path());
-            }
-            pos += n;
         }
     }
 

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,9 +55,10 @@ final class StreamPipeline {
      * @param compression   the compression the source came in
      * @param zeroing       how the target was zeroed (or why not), in words; empty for a tarball
      * @param mappedRanges  ranges of the block map fetched and verified one by one; -1 when the image was streamed whole
+     * @param direct        whether aligned writes bypassed the page cache (O_DIRECT on a block device)
      */
     record Result(long sourceBytes, long written, String sha256, long nanos, boolean sha256Checked, long zeroSkipped, long writes,
-                  int resumes, Compression compression, String zeroing, int mappedRanges) {
+                  int resumes, Compression compression, String zeroing, int mappedRanges, boolean direct) {
     }
 
     private final Duration progressInterval;
@@ -107,7 +107,7 @@ final class StreamPipeline {
         ProgressClock clock = new ProgressClock(progress, fetcher, fetchLength(source, fetcher), start);
         Writer writer = new Writer(target, zeroed.zeroed());
         threads.forEach(Thread::start);
-        try (FileChannel out = FileChannel.open(target.path(), StandardOpenOption.WRITE)) {
+        try (TargetWriter out = TargetWriter.open(target, BLOCK)) {
             try {
                 ChunkQueue.Chunk c;
                 while ((c = image.take()) != null) {
@@ -121,11 +121,11 @@ final class StreamPipeline {
                 if (writerSum != null) {
                     sha.set(writerSum.verify(source));
                 }
-                out.force(true);
+                out.force();
                 return new Result(fetcher.count(), writer.position, sha.get(), System.nanoTime() - start,
-                        !source.sha256().isEmpty(), writer.skipped, writer.writes, fetcher.resumes(), compression.get(), zeroed.how(), -1);
+                        !source.sha256().isEmpty(), writer.skipped, out.writes(), fetcher.resumes(), compression.get(), zeroed.how(), -1, out.direct());
             } catch (InstallException | IOException | InterruptedException e) {
-                wipe(out, Math.min(writer.position, WIPE));
+                wipe(out.channel(), Math.min(writer.position, WIPE));
                 throw e;
             }
         } catch (IOException e) {
@@ -229,7 +229,7 @@ final class StreamPipeline {
                 throw failedDecode(source, raw, e);
             }
             return new Result(fetcher.count(), extracted.get(), sha.get(), System.nanoTime() - start, !source.sha256().isEmpty(), 0, 0,
-                    fetcher.resumes(), compression.get(), "", -1);
+                    fetcher.resumes(), compression.get(), "", -1, false);
         } finally {
             stop(fetcher, List.of(t));
         }
@@ -352,20 +352,19 @@ final class StreamPipeline {
         private final boolean skipZeros;
         long position;
         long skipped;
-        long writes;
 
         Writer(TargetDisk target, boolean skipZeros) {
             this.target = target;
             this.skipZeros = skipZeros;
         }
 
-        void write(FileChannel out, byte[] data, int length) throws IOException, InstallException {
+        void write(TargetWriter out, byte[] data, int length) throws IOException, InstallException {
             if (position + length > target.size()) {
                 throw new InstallException(Kind.TARGET_TOO_SMALL, "target " + target.path() + " holds " + target.size()
                         + " bytes, the image is longer");
             }
             if (!skipZeros) {
-                writeFully(out, data, 0, length);
+                out.write(data, 0, length, position);
                 position += length;
                 return;
             }
@@ -376,7 +375,7 @@ final class StreamPipeline {
                 if (zero) {
                     skipped += end - off;
                     if (runStart >= 0) {
-                        writeFully(out, data, runStart, off - runStart);
+                        out.write(data, runStart, off - runStart, position + runStart);
                         runStart = -1;
                     }
                 } else if (runStart < 0) {
@@ -384,22 +383,9 @@ final class StreamPipeline {
                 }
             }
             if (runStart >= 0) {
-                writeFully(out, data, runStart, length - runStart);
+                out.write(data, runStart, length - runStart, position + runStart);
             }
             position += length;
-        }
-
-        private void writeFully(FileChannel out, byte[] data, int offset, int length) throws IOException {
-            ByteBuffer buf = ByteBuffer.wrap(data, offset, length);
-            long at = position + offset;
-            writes++;
-            while (buf.hasRemaining()) {
-                int n = out.write(buf, at);
-                if (n <= 0) {
-                    throw new IOException("no progress writing " + target.path());
-                }
-                at += n;
-            }
         }
     }
 

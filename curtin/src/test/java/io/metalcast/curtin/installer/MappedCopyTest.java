@@ -165,6 +165,7 @@ class MappedCopyTest {
         Files.writeString(fakeSys.resolve("class/block/" + name + "/queue/write_zeroes_max_bytes"), "0\n");
         StreamPipeline.Result r = write(source(), new TargetDisk(Path.of(loop), 8 << 20, true), fakeSys);
         assertEquals(0, r.zeroSkipped(), r.zeroing());
+        assertTrue(r.direct(), "a block device is written with O_DIRECT");
         assertEquals(IMAGE.length - Fixtures.ZERO_BYTES + ZB, r.sourceBytes());
         commands.run(List.of("blockdev", "--flushbufs", loop));
         assertArrayEquals(IMAGE, Arrays.copyOf(Files.readAllBytes(Path.of(loop)), IMAGE.length));

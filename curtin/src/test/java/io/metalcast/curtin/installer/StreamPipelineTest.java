@@ -2,6 +2,7 @@ package io.metalcast.curtin.installer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -70,6 +71,7 @@ class StreamPipelineTest {
         assertEquals(Fixtures.ZERO_BYTES, r.zeroSkipped());
         // 4 MiB chunk 0: blocks 0-3, 40-49, 51-63; chunk 1: blocks 64-69, 80-96
         assertEquals(5, r.writes(), "one write per run of non-zero blocks");
+        assertFalse(r.direct(), "a regular file goes through the page cache");
         assertArrayEquals(IMAGE, Files.readAllBytes(target.path()));
         assertTrue(r.zeroing().startsWith("truncated"), r.zeroing());
     }
@@ -166,6 +168,7 @@ class StreamPipelineTest {
 
         StreamPipeline.Result cannot = pipeline(fakeSys).writeDisk(source, SourceFormat.of(ImageFiletype.DDRAW), target, (w, f, t, n) -> { });
         assertEquals(0, cannot.zeroSkipped(), cannot.zeroing());
+        assertTrue(cannot.direct(), "a block device is written with O_DIRECT");
         assertArrayEquals(IMAGE, Arrays.copyOf(Files.readAllBytes(Path.of(loop)), IMAGE.length));
 
         Files.write(file.path(), Fixtures.garbage(8 << 20));

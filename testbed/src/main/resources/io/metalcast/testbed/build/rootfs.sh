@@ -15,7 +15,7 @@ jars=$(ls "$installer"/*.jar 2>/dev/null || true)
 [ -n "$jars" ] || die "rootfs: no jars in $installer"
 cp $jars "$stage/opt/metalcast/installer/"
 
-base=java.base,java.net.http,java.logging,java.xml
+base=java.base,java.net.http,java.logging,java.xml,jdk.unsupported
 found=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release base $jars 2>/dev/null | tail -n1 || true)
 case "$found" in
   java.*|jdk.*) mods=$(echo "$base,$found" | tr , '\n' | sort -u | paste -sd, -) ;;
