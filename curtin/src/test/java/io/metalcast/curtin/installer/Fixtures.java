@@ -158,4 +158,10 @@ final class Fixtures {
         Arrays.fill(g, (byte) 0xa5);
         return g;
     }
+
+    /** The pipeline the tests run: 2 s progress, 5 s timeouts, 3 resumes 10 ms apart, zeroing through {@code sysRoot}. */
+    static StreamPipeline pipeline(Commands commands, java.nio.file.Path sysRoot) {
+        return new StreamPipeline(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5), 3,
+                java.time.Duration.ofMillis(10), new TargetZeroing(commands, sysRoot));
+    }
 }

@@ -61,8 +61,7 @@ class MappedCopyTest {
     }
 
     StreamPipeline pipeline(Path sysRoot) {
-        return new StreamPipeline(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), 3, Duration.ofMillis(10),
-                new TargetZeroing(commands, sysRoot));
+        return Fixtures.pipeline(commands, sysRoot);
     }
 
     Source source() throws Exception {

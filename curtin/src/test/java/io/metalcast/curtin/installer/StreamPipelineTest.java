@@ -48,8 +48,7 @@ class StreamPipelineTest {
     }
 
     StreamPipeline pipeline(Path sysRoot) {
-        return new StreamPipeline(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), 3, Duration.ofMillis(10),
-                new TargetZeroing(commands, sysRoot));
+        return Fixtures.pipeline(commands, sysRoot);
     }
 
     StreamPipeline.Result write(ImageFiletype type, byte[] served, String sha256, long size, TargetDisk target) throws Exception {
