@@ -65,6 +65,9 @@ public final class Main {
                 filetype);
         System.out.println("metalcast lab: one QEMU machine PXE-boots from metalcast and gets a custom image deployed");
         try (DeployFlow flow = new DeployFlow(options, System.out)) {
+            // Ctrl-C or kill: stop the machine and the engine, delete the namespace, as the normal end does
+            Thread hook = new Thread(flow::close, "metalcast-lab-cleanup");
+            Runtime.getRuntime().addShutdownHook(hook);
             DeployFlow.Report report = flow.run();
             System.out.println();
             System.out.printf("%s (%s) is %s.%n", report.hostname(), report.systemId(), report.status());

@@ -55,6 +55,7 @@ public final class DeployFlow implements AutoCloseable {
     private final Options options;
     private final PrintStream out;
     private final List<Step> steps = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private LabNetwork network;
     private EngineProcess engine;
     private QemuMachine machine;
@@ -275,6 +276,9 @@ public final class DeployFlow implements AutoCloseable {
     /** Stops the machine and the engine and removes the namespace, whatever happened. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already (the launcher's shutdown hook and try-with-resources may both get here)
+        }
         if (machine != null) {
             machine.close();
         }
