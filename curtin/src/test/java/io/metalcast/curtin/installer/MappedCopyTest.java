@@ -109,6 +109,24 @@ class MappedCopyTest {
     }
 
     @Test
+    void anAllZeroImageFetchesNothingButItsMap() throws Exception {
+        byte[] zeros = new byte[3 << 20];
+        Path image = dir.resolve("zeros.raw");
+        Files.write(image, zeros);
+        byte[] zeroMap = BlockMap.scan(image, BlockMap.DEFAULT_BLOCK_SIZE).render();
+        server.files.put("zeros", zeros);
+        server.files.put("zeros.bmap", zeroMap);
+        Source source = new Source("dd-raw", server.base() + "/files/zeros", Fixtures.sha256(zeros), zeros.length)
+                .withBlockMap(server.base() + "/files/zeros.bmap", Fixtures.sha256(zeroMap));
+        TargetDisk target = garbageFile(zeros.length);
+        StreamPipeline.Result r = write(source, target, Path.of("/sys"));
+        assertEquals(0, r.sourceBytes());
+        assertEquals(0, r.mappedRanges());
+        assertEquals(List.of(), server.ranges, "no Range request at all");
+        assertArrayEquals(zeros, Files.readAllBytes(target.path()));
+    }
+
+    @Test
     void aDroppedConnectionResumesInsideItsRange() throws Exception {
         long cut = 40L * ZB + 300_000;
         server.cutImageAt = cut;
