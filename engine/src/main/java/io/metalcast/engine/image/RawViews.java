@@ -194,7 +194,7 @@ public final class RawViews {
         } catch (Refused e) {
             refused.increment();
             log.warn("raw view of {} ({}) not made: {}; the image deploys compressed (decompressed by the installer) as before;"
-                    + " free space under {} or raise the limit, then restart the engine to make it", sha256, type.uploadName(), e.getMessage(),
+                    + " free space under {}, then restart the engine to make it", sha256, type.uploadName(), e.getMessage(),
                     store.tmpDir().getParent());
             removeQuietly(sha256);
             return Optional.empty();
