@@ -114,6 +114,36 @@ class BlockMapTest {
         return t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + id + "/")).DELETE().build());
     }
 
+    /**
+     * The file {@code storedName} of resource {@code id} shows {@code key} ({@code block_map} or {@code raw_view}) with
+     * its mapped bytes and sha256 in the JSON, on the status page, and the metric counts one made.
+     */
+    private void assertShown(long id, String storedName, String key, long mappedBytes, String sha256) throws Exception {
+        JsonNode file = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/" + id + "/").body()).get("sets").elements().next()
+                .get("files").get(storedName);
+        assertEquals(mappedBytes, file.get(key).get("mapped_bytes").asLong(), file.toString());
+        assertEquals(sha256, file.get(key).get("sha256").asText());
+        String page = t.unsigned(HttpRequest.newBuilder(URI.create(t.api() + "/")).build()).body();
+        assertTrue(page.contains("; " + key.replace('_', ' ') + ": "), page);
+        assertTrue(t.engine.registry().scrape().contains("boot_resources_" + key + "s_total{result=\"made\"}"));
+    }
+
+    /** Stores {@code content} straight through the engine's resources of a first engine, as an earlier engine did. */
+    private static void storeAsBefore(TestEngine e, String name, String filetype, byte[] content) throws Exception {
+        var r = e.engine.resources();
+        Path c = Files.write(Files.createTempFile(r.store().tmpDir(), "test-", ".img"), content);
+        r.upload(r.check(Map.of("name", name, "architecture", "amd64/generic", "base_image", "ubuntu/jammy", "filetype", filetype)), c);
+    }
+
+    /** Waits up to 20 s for {@code file}, made in the background at start. */
+    private static void awaitMadeAtStart(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!Files.isRegularFile(file) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.isRegularFile(file), "made in the background at start: " + file);
+    }
+
     @Test
     void aRawUploadIsMappedServedNamedInTheConfigAndRemovedWithIt() throws Exception {
         byte[] content = images.raw(101);
@@ -139,13 +169,7 @@ class BlockMapTest {
             assertEquals(404, fetch(s.uri() + other).statusCode(), "only the image and its map: " + other);
         }
 
-        JsonNode file = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/" + id + "/").body()).get("sets").elements().next()
-                .get("files").get("root-dd.raw");
-        assertEquals(parsed.mappedBytes(), file.get("block_map").get("mapped_bytes").asLong(), file.toString());
-        assertEquals(s.bmapSha256(), file.get("block_map").get("sha256").asText());
-        String page = t.unsigned(HttpRequest.newBuilder(URI.create(t.api() + "/")).build()).body();
-        assertTrue(page.contains("; block map: "), page);
-        assertTrue(t.engine.registry().scrape().contains("boot_resources_block_maps_total{result=\"made\"}"));
+        assertShown(id, "root-dd.raw", "block_map", parsed.mappedBytes(), s.bmapSha256());
 
         assertEquals(204, delete(id).statusCode());
         assertFalse(Files.exists(stored(sha)));
@@ -199,13 +223,7 @@ class BlockMapTest {
         assertArrayEquals(content, fetch(imageUrl).body(), "the image URL still serves the upload as it was sent");
         assertEquals(404, fetch(imageUrl + ".bmap").statusCode(), "the compressed bytes have no map of their own");
 
-        JsonNode file = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/" + id + "/").body()).get("sets").elements().next()
-                .get("files").get(type.storedName());
-        assertEquals(parsed.mappedBytes(), file.get("raw_view").get("mapped_bytes").asLong(), file.toString());
-        assertEquals(s.sha256(), file.get("raw_view").get("sha256").asText());
-        String page = t.unsigned(HttpRequest.newBuilder(URI.create(t.api() + "/")).build()).body();
-        assertTrue(page.contains("; raw view: "), page);
-        assertTrue(t.engine.registry().scrape().contains("boot_resources_raw_views_total{result=\"made\"}"));
+        assertShown(id, type.storedName(), "raw_view", parsed.mappedBytes(), s.sha256());
 
         assertEquals(204, delete(id).statusCode());
         for (Path p : List.of(view, store().rawViewMap(sha), store().rawViewSum(sha))) {
@@ -261,20 +279,13 @@ class BlockMapTest {
         String sha = sha256(content);
         Path data;
         try (TestEngine first = new TestEngine(dir)) {
-            // straight through the engine's resources, as an earlier engine stored it
-            var r = first.engine.resources();
-            Path c = Files.write(Files.createTempFile(r.store().tmpDir(), "test-", ".raw"), content);
-            r.upload(r.check(Map.of("name", "custom/old", "architecture", "amd64/generic", "base_image", "ubuntu/jammy", "filetype", "ddraw")), c);
+            storeAsBefore(first, "custom/old", "ddraw", content);
             data = first.engine.resources().store().blockMap(sha);
             assertTrue(Files.isRegularFile(data));
         }
         Files.delete(data);
         try (TestEngine second = new TestEngine(dir)) {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!Files.isRegularFile(data) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(Files.isRegularFile(data), "mapped in the background at start");
+            awaitMadeAtStart(data);
             assertEquals(BlockMap.scan(second.engine.resources().store().path(sha), BlockMap.DEFAULT_BLOCK_SIZE),
                     BlockMap.parse(Files.readAllBytes(data)));
         }
@@ -287,19 +298,14 @@ class BlockMapTest {
         String sha = sha256(content);
         Path sum;
         try (TestEngine first = new TestEngine(dir)) {
-            var r = first.engine.resources();
-            Path c = Files.write(Files.createTempFile(r.store().tmpDir(), "test-", ".xz"), content);
-            r.upload(r.check(Map.of("name", "custom/old-xz", "architecture", "amd64/generic", "base_image", "ubuntu/jammy", "filetype", "ddxz")), c);
-            sum = r.store().rawViewSum(sha);
+            storeAsBefore(first, "custom/old-xz", "ddxz", content);
+            ImageStore s = first.engine.resources().store();
+            sum = s.rawViewSum(sha);
             assertTrue(Files.isRegularFile(sum));
-            r.store().deleteRawView(sha); // as an engine before raw views left it
+            s.deleteRawView(sha); // as an engine before raw views left it
         }
         try (TestEngine second = new TestEngine(dir)) {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!Files.isRegularFile(sum) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(Files.isRegularFile(sum), "made in the background at start");
+            awaitMadeAtStart(sum);
             ImageStore s = second.engine.resources().store();
             assertArrayEquals(raw, Files.readAllBytes(s.rawView(sha)));
             assertEquals(BlockMap.scan(s.rawView(sha), BlockMap.DEFAULT_BLOCK_SIZE), BlockMap.parse(Files.readAllBytes(s.rawViewMap(sha))));
