@@ -9,6 +9,7 @@ import io.metalcast.engine.config.EngineConfig;
 import io.metalcast.engine.config.Urls;
 import io.metalcast.engine.ephemeral.EphemeralImports;
 import io.metalcast.engine.image.BlockMaps;
+import io.metalcast.engine.image.RawViews;
 import io.metalcast.engine.image.BootResources;
 import io.metalcast.engine.image.EphemeralCatalog;
 import io.metalcast.engine.image.EphemeralChoice;
@@ -83,7 +84,8 @@ public final class Engine implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("metalcast-scheduler", true));
         this.images = new ImageStore(config.dataDir());
         this.ephemerals = new EphemeralCatalog(config.dataDir());
-        this.resources = new BootResources(db, images, ephemerals, new BlockMaps(images, registry), clock);
+        BlockMaps maps = new BlockMaps(images, registry);
+        this.resources = new BootResources(db, images, ephemerals, maps, new RawViews(images, maps, registry, RawViews.Limits.DEFAULTS), clock);
         int uploads = resources.recover();
         if (uploads > 0) {
             log.info("{} chunked upload(s) in progress kept; clients may finish them", uploads);
@@ -100,7 +102,10 @@ public final class Engine implements AutoCloseable {
         this.api = new ApiServer(config.api().listen(), machines, resources, metrics, this::urls, blocking, registry, keys, imports, limits);
     }
 
-    /** Starts the API server, the deploy-deadline check and, in the background, the mapping of raw images without a block map. */
+    /**
+     * Starts the API server, the deploy-deadline check and, in the background, the mapping of raw images without a
+     * block map, then the raw views of compressed disk images without one.
+     */
     public void start() throws InterruptedException {
         api.start();
         urls = Urls.of(config, api.localAddress().getPort(), config.http().port());
@@ -117,6 +122,12 @@ public final class Engine implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("block maps of stored raw images not made at start ({}): those images deploy streamed whole until the next start",
                     e.toString(), e);
+        }
+        try {
+            resources.viewUnviewed();
+        } catch (RuntimeException e) {
+            log.warn("raw views of stored compressed disk images not made at start ({}): those images deploy compressed until the next"
+                    + " start", e.toString(), e);
         }
     }
 

@@ -12,6 +12,7 @@ import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.engine.client.MaasApi;
+import io.metalcast.engine.image.ImageStore;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.pxe.boot.ClientArch;
 import io.metalcast.pxe.boot.MacAddress;
@@ -21,11 +22,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -33,11 +36,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Block maps of raw images end to end: made when an upload completes (multipart, chunked, dedup), served by the boot
  * HTTP server at the image URL + {@code .bmap}, named with their sha256 in the curtin config a deploying machine gets,
- * removed with the image, and made at start for a raw image stored without one.
+ * removed with the image, and made at start for a raw image stored without one. Likewise the raw views of compressed
+ * disk images: a sparse decompressed file at the image URL + {@code .raw} with its map at {@code .raw.bmap}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BlockMapTest {
@@ -108,6 +114,36 @@ class BlockMapTest {
         return t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + id + "/")).DELETE().build());
     }
 
+    /**
+     * The file {@code storedName} of resource {@code id} shows {@code key} ({@code block_map} or {@code raw_view}) with
+     * its mapped bytes and sha256 in the JSON, on the status page, and the metric counts one made.
+     */
+    private void assertShown(long id, String storedName, String key, long mappedBytes, String sha256) throws Exception {
+        JsonNode file = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/" + id + "/").body()).get("sets").elements().next()
+                .get("files").get(storedName);
+        assertEquals(mappedBytes, file.get(key).get("mapped_bytes").asLong(), file.toString());
+        assertEquals(sha256, file.get(key).get("sha256").asText());
+        String page = t.unsigned(HttpRequest.newBuilder(URI.create(t.api() + "/")).build()).body();
+        assertTrue(page.contains("; " + key.replace('_', ' ') + ": "), page);
+        assertTrue(t.engine.registry().scrape().contains("boot_resources_" + key + "s_total{result=\"made\"}"));
+    }
+
+    /** Stores {@code content} straight through the engine's resources of a first engine, as an earlier engine did. */
+    private static void storeAsBefore(TestEngine e, String name, String filetype, byte[] content) throws Exception {
+        var r = e.engine.resources();
+        Path c = Files.write(Files.createTempFile(r.store().tmpDir(), "test-", ".img"), content);
+        r.upload(r.check(Map.of("name", name, "architecture", "amd64/generic", "base_image", "ubuntu/jammy", "filetype", filetype)), c);
+    }
+
+    /** Waits up to 20 s for {@code file}, made in the background at start. */
+    private static void awaitMadeAtStart(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!Files.isRegularFile(file) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.isRegularFile(file), "made in the background at start: " + file);
+    }
+
     @Test
     void aRawUploadIsMappedServedNamedInTheConfigAndRemovedWithIt() throws Exception {
         byte[] content = images.raw(101);
@@ -133,13 +169,7 @@ class BlockMapTest {
             assertEquals(404, fetch(s.uri() + other).statusCode(), "only the image and its map: " + other);
         }
 
-        JsonNode file = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/" + id + "/").body()).get("sets").elements().next()
-                .get("files").get("root-dd.raw");
-        assertEquals(parsed.mappedBytes(), file.get("block_map").get("mapped_bytes").asLong(), file.toString());
-        assertEquals(s.bmapSha256(), file.get("block_map").get("sha256").asText());
-        String page = t.unsigned(HttpRequest.newBuilder(URI.create(t.api() + "/")).build()).body();
-        assertTrue(page.contains("; block map: "), page);
-        assertTrue(t.engine.registry().scrape().contains("boot_resources_block_maps_total{result=\"made\"}"));
+        assertShown(id, "root-dd.raw", "block_map", parsed.mappedBytes(), s.bmapSha256());
 
         assertEquals(204, delete(id).statusCode());
         assertFalse(Files.exists(stored(sha)));
@@ -147,19 +177,78 @@ class BlockMapTest {
         assertEquals(404, fetch(s.bmap()).statusCode());
     }
 
-    @Test
-    void aCompressedUploadHasNoMapAndItsConfigNamesNone() throws Exception {
-        byte[] content = images.pack(ImageFiletype.DDGZ, 102);
+    private ImageStore store() {
+        return t.engine.resources().store();
+    }
+
+    /** Blocks of 512 bytes the file has allocated on disk (what {@code du} counts). */
+    private static long allocated(Path file) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%b", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return Long.parseLong(out) * 512;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"DDGZ, 110", "DDXZ, 111", "DDTGZ, 112", "DDZST, 113"})
+    void aCompressedUploadGetsASparseRawViewServedWithItsMapAndNamedInTheConfig(ImageFiletype type, long seed) throws Exception {
+        byte[] content = images.pack(type, seed);
+        byte[] raw = images.raw(seed); // the disk pack wrapped: for a tar type, its member
         String sha = sha256(content);
-        upload("custom/gz", "ddgz", content);
-        assertTrue(Files.isRegularFile(stored(sha)));
-        assertFalse(Files.exists(map(sha)));
-        Source s = deployedSource("custom/gz");
-        assertEquals("dd-gz", s.type());
-        assertEquals("", s.bmap());
-        assertEquals("", s.bmapSha256());
-        assertEquals(404, fetch(s.uri() + ".bmap").statusCode());
-        assertEquals(404, fetch(s.uri().replace("root-dd.gz", "root-dd.raw") + ".bmap").statusCode());
+        String name = "custom/view-" + type.uploadName();
+        long id = upload(name, type.uploadName(), content);
+        assertFalse(Files.exists(map(sha)), "no map of the compressed bytes themselves");
+        Path view = store().rawView(sha);
+        assertTrue(Files.isRegularFile(view), "the view is made before the upload is answered");
+        assertEquals(raw.length, Files.size(view));
+        long used = allocated(view);
+        assertTrue(used > 0 && used < raw.length / 2, "sparse: " + used + " bytes allocated of " + raw.length);
+
+        Source s = deployedSource(name);
+        String imageUrl = s.uri().substring(0, s.uri().length() - ".raw".length());
+        assertEquals("dd-raw", s.type());
+        assertTrue(imageUrl.endsWith("/uploaded/" + type.storedName()), s.uri());
+        assertEquals(sha256(raw), s.sha256());
+        assertEquals(raw.length, s.size());
+        assertEquals(s.uri() + ".bmap", s.bmap());
+        HttpResponse<byte[]> served = fetch(s.uri());
+        assertEquals(200, served.statusCode());
+        assertArrayEquals(raw, served.body(), "the raw view is the image decompressed");
+        HttpResponse<byte[]> bmap = fetch(s.bmap());
+        assertEquals(200, bmap.statusCode());
+        assertEquals(sha256(bmap.body()), s.bmapSha256());
+        BlockMap parsed = BlockMap.parse(bmap.body());
+        assertEquals(BlockMap.scan(view, BlockMap.DEFAULT_BLOCK_SIZE), parsed);
+        assertTrue(parsed.mappedBytes() < raw.length / 2, parsed.mappedBytes() + " of " + raw.length);
+        assertArrayEquals(content, fetch(imageUrl).body(), "the image URL still serves the upload as it was sent");
+        assertEquals(404, fetch(imageUrl + ".bmap").statusCode(), "the compressed bytes have no map of their own");
+
+        assertShown(id, type.storedName(), "raw_view", parsed.mappedBytes(), s.sha256());
+
+        assertEquals(204, delete(id).statusCode());
+        for (Path p : List.of(view, store().rawViewMap(sha), store().rawViewSum(sha))) {
+            assertFalse(Files.exists(p), "the view goes with its image: " + p);
+        }
+        assertEquals(404, fetch(s.uri()).statusCode());
+        assertEquals(404, fetch(s.bmap()).statusCode());
+    }
+
+    @Test
+    void aCorruptCompressedUploadIsRefusedAndGetsNoView() throws Exception {
+        byte[] content = images.pack(ImageFiletype.DDGZ, 120);
+        for (int i = content.length / 3; i < content.length / 3 + 64; i++) {
+            content[i] ^= (byte) 0x5a;
+        }
+        Multipart form = new Multipart().field("name", "custom/corrupt").field("architecture", "amd64/generic")
+                .field("base_image", "ubuntu/jammy").field("filetype", "ddgz").content(content);
+        HttpResponse<String> r = t.upload(form);
+        assertEquals(400, r.statusCode(), r.body());
+        String sha = sha256(content);
+        assertFalse(Files.exists(store().rawView(sha)));
+        assertFalse(Files.exists(store().rawViewSum(sha)));
+        try (var tmp = Files.list(store().tmpDir())) {
+            assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().startsWith("raw-")).toList());
+        }
     }
 
     @Test
@@ -190,23 +279,36 @@ class BlockMapTest {
         String sha = sha256(content);
         Path data;
         try (TestEngine first = new TestEngine(dir)) {
-            // straight through the engine's resources, as an earlier engine stored it
-            var r = first.engine.resources();
-            Path c = Files.write(Files.createTempFile(r.store().tmpDir(), "test-", ".raw"), content);
-            r.upload(r.check(Map.of("name", "custom/old", "architecture", "amd64/generic", "base_image", "ubuntu/jammy", "filetype", "ddraw")), c);
+            storeAsBefore(first, "custom/old", "ddraw", content);
             data = first.engine.resources().store().blockMap(sha);
             assertTrue(Files.isRegularFile(data));
         }
         Files.delete(data);
         try (TestEngine second = new TestEngine(dir)) {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!Files.isRegularFile(data) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(Files.isRegularFile(data), "mapped in the background at start");
+            awaitMadeAtStart(data);
             assertEquals(BlockMap.scan(second.engine.resources().store().path(sha), BlockMap.DEFAULT_BLOCK_SIZE),
                     BlockMap.parse(Files.readAllBytes(data)));
         }
     }
 
+    @Test
+    void theEngineMakesARawViewMissingAtStart(@TempDir Path dir) throws Exception {
+        byte[] content = images.pack(ImageFiletype.DDXZ, 130);
+        byte[] raw = images.raw(130);
+        String sha = sha256(content);
+        Path sum;
+        try (TestEngine first = new TestEngine(dir)) {
+            storeAsBefore(first, "custom/old-xz", "ddxz", content);
+            ImageStore s = first.engine.resources().store();
+            sum = s.rawViewSum(sha);
+            assertTrue(Files.isRegularFile(sum));
+            s.deleteRawView(sha); // as an engine before raw views left it
+        }
+        try (TestEngine second = new TestEngine(dir)) {
+            awaitMadeAtStart(sum);
+            ImageStore s = second.engine.resources().store();
+            assertArrayEquals(raw, Files.readAllBytes(s.rawView(sha)));
+            assertEquals(BlockMap.scan(s.rawView(sha), BlockMap.DEFAULT_BLOCK_SIZE), BlockMap.parse(Files.readAllBytes(s.rawViewMap(sha))));
+        }
+    }
 }

@@ -361,7 +361,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .orElseThrow(() -> new Rejected(Rejected.Kind.FORBIDDEN, "forbidden: no preseed for this machine and token"));
         DeployableImage image = resources.deployable(m.imageName(), m.arch()).orElseThrow(() -> new Rejected(Rejected.Kind.CONFLICT,
                 "image '" + m.imageName() + "' for " + m.arch() + " is gone"));
-        String yaml = CurtinYaml.render(CurtinConfigs.render(m, image, urls.get(), resources.blockMap(image)));
+        String yaml = CurtinYaml.render(CurtinConfigs.render(m, image, urls.get(), resources.blockMap(image), resources.rawView(image)));
         return new Reply(HttpResponseStatus.OK, "application/yaml; charset=utf-8", yaml.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.engine.image.BootResource;
 import io.metalcast.engine.image.StoredBlockMap;
+import io.metalcast.engine.image.StoredRawView;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.store.BootFileRecord;
 import io.metalcast.engine.store.BootResourceRecord;
@@ -107,6 +108,15 @@ final class MaasJson {
                     m.put("mapped_bytes", map.mappedBytes());
                     m.put("image_size", map.imageSize());
                     file.put("block_map", m);
+                }
+                StoredRawView view = br.rawViews().get(f.id());
+                if (view != null) {
+                    Map<String, Object> v = new LinkedHashMap<>();
+                    v.put("sha256", view.sha256());
+                    v.put("size", view.size());
+                    v.put("mapped_bytes", view.map().mappedBytes());
+                    v.put("block_map_sha256", view.map().sha256());
+                    file.put("raw_view", v);
                 }
                 if (!f.complete()) {
                     file.put("upload_uri", API + "boot-resources/" + r.id() + "/upload/" + f.id() + "/");

@@ -34,7 +34,8 @@ final class StatusPage {
                 BootFileRecord f = r.files().get(r.files().size() - 1);
                 file = f.version() + " " + f.filename() + " " + f.size() + " bytes sha256 " + f.sha256().substring(0, 16)
                         + (f.complete() ? "" : " uploading: " + r.receivedOf(f) + " of " + f.size() + " bytes received")
-                        + (r.blockMaps().containsKey(f.id()) ? "; block map: " + r.blockMaps().get(f.id()).summary() : "");
+                        + (r.blockMaps().containsKey(f.id()) ? "; block map: " + r.blockMaps().get(f.id()).summary() : "")
+                        + (r.rawViews().containsKey(f.id()) ? "; raw view: " + r.rawViews().get(f.id()).map().summary() : "");
             }
             h.append("<tr><td>").append(r.resource().id()).append("</td><td>").append(esc(r.resource().type())).append("</td><td>")
                     .append(esc(r.resource().name())).append("</td><td>").append(esc(r.resource().architecture())).append("</td><td>")

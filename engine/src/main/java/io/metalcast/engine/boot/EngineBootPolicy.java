@@ -8,6 +8,7 @@ import io.metalcast.engine.image.EphemeralCatalog;
 import io.metalcast.engine.image.EphemeralChoice;
 import io.metalcast.engine.image.EphemeralImage;
 import io.metalcast.engine.image.ImageStore;
+import io.metalcast.engine.image.RawViews;
 import io.metalcast.engine.machine.Machine;
 import io.metalcast.engine.machine.MachineStatus;
 import io.metalcast.engine.machine.Machines;
@@ -46,6 +47,9 @@ public final class EngineBootPolicy implements BootPolicy {
     /** The last segment of an uploaded image's URL: its filetype's stored name ({@code root-dd.raw}). */
     private static final Set<String> STORED_NAMES = Arrays.stream(ImageFiletype.values()).map(ImageFiletype::storedName)
             .collect(Collectors.toUnmodifiableSet());
+    /** {@code <stored name>.raw} of the filetypes with a raw view ({@code root-dd.gz.raw}...). */
+    private static final Set<String> RAW_VIEW_NAMES = Arrays.stream(ImageFiletype.values()).filter(RawViews::applies)
+            .map(t -> t.storedName() + ImageStore.RAW_VIEW_SUFFIX).collect(Collectors.toUnmodifiableSet());
     static final String BIOS_LOADER = "undionly.kpxe";
     static final String UEFI_LOADER = "ipxe.efi";
 
@@ -136,9 +140,24 @@ public final class EngineBootPolicy implements BootPolicy {
                 default -> Optional.empty();
             };
         }
-        // images/<sha16>/<os>/<arch>/<subarch>/<series>/uploaded/<stored name>[.bmap], as CurtinConfigs.imageUrl names it
+        // images/<sha16>/<os>/<arch>/<subarch>/<series>/uploaded/<stored name>[.bmap|.raw|.raw.bmap], as CurtinConfigs names them
         if (seg.length == 8 && seg[0].equals("images") && seg[6].equals("uploaded")) {
             String last = seg[7];
+            // A ddtgz's stored name (root-dd) with .raw is a ddraw's stored name: the view goes first when the file has
+            // one (a raw image never has one), else the name means the file, as before.
+            if (RAW_VIEW_NAMES.contains(last)) {
+                Optional<Path> view = resources.publishedRawView(seg[1]);
+                if (view.isPresent()) {
+                    return onDisk(view.get(), BINARY);
+                }
+            }
+            if (last.endsWith(ImageStore.BLOCK_MAP_SUFFIX)
+                    && RAW_VIEW_NAMES.contains(last.substring(0, last.length() - ImageStore.BLOCK_MAP_SUFFIX.length()))) {
+                Optional<Path> viewMap = resources.publishedRawViewMap(seg[1]);
+                if (viewMap.isPresent()) {
+                    return onDisk(viewMap.get(), BMAP);
+                }
+            }
             if (STORED_NAMES.contains(last)) {
                 return resources.published(seg[1]).flatMap(p -> onDisk(p, BINARY));
             }

@@ -32,8 +32,8 @@ public final class BlockMaps {
     private final Counter failed;
     /** Maps being made, by image sha256: one scan per content at a time. */
     private final Map<String, Object> making = new ConcurrentHashMap<>();
-    /** What was read of each map file, by image sha256, valid while the file keeps its size and modification time. */
-    private final Map<String, Read> read = new ConcurrentHashMap<>();
+    /** What was read of each map file, by its path, valid while the file keeps its size and modification time. */
+    private final Map<Path, Read> read = new ConcurrentHashMap<>();
 
     private record Read(long size, long modified, StoredBlockMap map) {
     }
@@ -95,18 +95,25 @@ public final class BlockMaps {
      * damaged (logged). Reads the file only when it changed since it was last read.
      */
     public Optional<StoredBlockMap> find(String sha256) {
-        Path file = store.blockMap(sha256);
+        return read(store.blockMap(sha256));
+    }
+
+    /**
+     * The block map in {@code file} (an image's map or a raw view's): empty when there is none, or when it cannot be
+     * read or is damaged (logged). Reads the file only when it changed since it was last read.
+     */
+    Optional<StoredBlockMap> read(Path file) {
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
-            read.remove(sha256);
+            read.remove(file);
             return Optional.empty();
         } catch (IOException e) {
             log.warn("block map {} unreadable ({}): the image deploys streamed whole", file, e.toString());
             return Optional.empty();
         }
-        Read known = read.get(sha256);
+        Read known = read.get(file);
         long modified = attrs.lastModifiedTime().toMillis();
         if (known != null && known.size() == attrs.size() && known.modified() == modified) {
             return Optional.of(known.map());
@@ -118,10 +125,10 @@ public final class BlockMaps {
             byte[] bytes = Files.readAllBytes(file);
             BlockMap map = BlockMap.parse(bytes);
             StoredBlockMap stored = new StoredBlockMap(sha256Of(bytes), map.mappedBytes(), map.imageSize());
-            read.put(sha256, new Read(bytes.length, modified, stored));
+            read.put(file, new Read(bytes.length, modified, stored));
             return Optional.of(stored);
         } catch (NoSuchFileException e) {
-            read.remove(sha256);
+            read.remove(file);
             return Optional.empty();
         } catch (IOException e) {
             log.warn("block map {} not usable ({}): the image deploys streamed whole; delete the file and restart the engine to"

@@ -16,9 +16,11 @@ import java.util.Optional;
  * @param synced      for a Synced resource: {@code version}, {@code files} (from {@code .imported.json}, when
  *                    imported), {@code initramfs} (the initramfs scan) and {@code warnings}; empty for uploads
  * @param blockMaps   the block maps of complete raw files, by file id
+ * @param rawViews    the raw views of complete compressed disk images, by file id
  */
 public record BootResource(BootResourceRecord resource, List<BootFileRecord> files, Map<Long, Long> received,
-                           Map<Long, Map<String, Object>> inspections, Map<String, Object> synced, Map<Long, StoredBlockMap> blockMaps) {
+                           Map<Long, Map<String, Object>> inspections, Map<String, Object> synced, Map<Long, StoredBlockMap> blockMaps,
+                           Map<Long, StoredRawView> rawViews) {
     public BootResource {
         Objects.requireNonNull(resource, "resource");
         files = List.copyOf(files);
@@ -26,6 +28,12 @@ public record BootResource(BootResourceRecord resource, List<BootFileRecord> fil
         inspections = Map.copyOf(inspections);
         synced = Map.copyOf(synced);
         blockMaps = Map.copyOf(blockMaps);
+        rawViews = Map.copyOf(rawViews);
+    }
+
+    public BootResource(BootResourceRecord resource, List<BootFileRecord> files, Map<Long, Long> received,
+                        Map<Long, Map<String, Object>> inspections, Map<String, Object> synced, Map<Long, StoredBlockMap> blockMaps) {
+        this(resource, files, received, inspections, synced, blockMaps, Map.of());
     }
 
     public BootResource(BootResourceRecord resource, List<BootFileRecord> files, Map<Long, Long> received,

@@ -58,6 +58,7 @@ public final class BootResources {
     private final ImageStore store;
     private final EphemeralCatalog ephemerals;
     private final BlockMaps blockMaps;
+    private final RawViews rawViews;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
     /** Running sha256 of chunked uploads by file id, valid for the bytes it counts; rebuilt from the partial file if lost. */
@@ -65,12 +66,16 @@ public final class BootResources {
     /** File ids with a chunk being received: one chunk at a time per file. */
     private final Set<Long> busy = ConcurrentHashMap.newKeySet();
 
-    /** @param blockMaps makes the block maps of raw images as they are stored, before they are listed complete */
-    public BootResources(Database db, ImageStore store, EphemeralCatalog ephemerals, BlockMaps blockMaps, Clock clock) {
+    /**
+     * @param blockMaps makes the block maps of raw images as they are stored, before they are listed complete
+     * @param rawViews  makes the raw views of compressed disk images the same way
+     */
+    public BootResources(Database db, ImageStore store, EphemeralCatalog ephemerals, BlockMaps blockMaps, RawViews rawViews, Clock clock) {
         this.db = db;
         this.store = store;
         this.ephemerals = ephemerals;
         this.blockMaps = blockMaps;
+        this.rawViews = rawViews;
         this.clock = clock;
     }
 
@@ -175,7 +180,7 @@ public final class BootResources {
             forgetIfUnreferenced(stored.sha256());
             throw e;
         }
-        mapIfRaw(stored.sha256(), form.filetype());
+        mapOrView(stored.sha256(), form.filetype());
         StoredFile done = stored;
         BootResource out = db.tx(c -> {
             long[] ids = record(c, form, done.sha256(), done.size(), true);
@@ -207,7 +212,7 @@ public final class BootResources {
         // Dedup: the stored content is inspected again unless an inspection for the same filetype and base image exists.
         String inspection = stored ? inspectStored(sha, form.filetype(), form.baseImage()) : null;
         if (stored) {
-            mapIfRaw(sha, form.filetype());
+            mapOrView(sha, form.filetype());
         }
         return withBlockMaps(db.tx(c -> {
             boolean known = stored && store.contains(sha);
@@ -328,7 +333,7 @@ public final class BootResources {
             ImageFiletype type = ImageFiletype.ofUploadName(file.filetype()).orElseThrow(() -> new IllegalStateException(
                     "file " + file.id() + ": unknown filetype " + file.filetype()));
             inspection = inspectStored(file.sha256(), type, r.baseImage());
-            mapIfRaw(file.sha256(), type);
+            mapOrView(file.sha256(), type);
         } catch (RuntimeException e) {
             db.tx(c -> {
                 repo.deleteUpload(c, file.id());
@@ -389,10 +394,15 @@ public final class BootResources {
         }
     }
 
-    /** Makes the block map of an accepted raw image (the only filetype written block by block) unless it has one. */
-    private void mapIfRaw(String sha256, ImageFiletype filetype) {
+    /**
+     * Makes the block map of an accepted raw image unless it has one, or the raw view (decompressed, with its map) of
+     * an accepted compressed disk image unless it has one: what lets the installer write the image block by block.
+     */
+    private void mapOrView(String sha256, ImageFiletype filetype) {
         if (filetype == ImageFiletype.DDRAW) {
             blockMaps.ensure(sha256);
+        } else if (RawViews.applies(filetype)) {
+            rawViews.ensure(sha256, filetype);
         }
     }
 
@@ -404,6 +414,33 @@ public final class BootResources {
      */
     public int mapUnmapped() {
         return blockMaps.backfill(db.tx(c -> repo.completeSha256ByFiletype(c, ImageFiletype.DDRAW.uploadName())));
+    }
+
+    /**
+     * Makes the raw view of every complete compressed disk image stored without one (stored before views were made,
+     * refused for lack of space then, or whose view was removed). Blocking and slow (it decompresses each such image):
+     * run it in the background at start, after {@link #mapUnmapped}.
+     *
+     * @return how many views were made
+     */
+    public int viewUnviewed() {
+        Map<String, ImageFiletype> images = new LinkedHashMap<>();
+        db.tx(c -> {
+            for (ImageFiletype t : ImageFiletype.values()) {
+                if (RawViews.applies(t)) {
+                    for (String sha : repo.completeSha256ByFiletype(c, t.uploadName())) {
+                        images.putIfAbsent(sha, t);
+                    }
+                }
+            }
+            return null;
+        });
+        return rawViews.backfill(images);
+    }
+
+    /** The raw view of a compressed disk image, when it has a complete one. Blocking (reads its sidecar). */
+    public Optional<StoredRawView> rawView(DeployableImage image) {
+        return RawViews.applies(image.filetype()) ? rawViews.find(image.file().sha256()) : Optional.empty();
     }
 
     /** The block map of a raw image, when it has one. Blocking (reads the map once after it changes). */
@@ -749,15 +786,23 @@ public final class BootResources {
         return new BootResource(r, br.files(), br.received(), br.inspections(), synced, br.blockMaps());
     }
 
-    /** The resource with the block maps of its complete raw files (read outside any transaction: a map is read once). */
+    /**
+     * The resource with the block maps of its complete raw files and the raw views of its complete compressed disk
+     * images (read outside any transaction: a map is read once).
+     */
     private BootResource withBlockMaps(BootResource br) {
         Map<Long, StoredBlockMap> maps = new HashMap<>();
+        Map<Long, StoredRawView> views = new HashMap<>();
         for (BootFileRecord f : br.files()) {
-            if (f.complete() && ImageFiletype.DDRAW.uploadName().equals(f.filetype())) {
+            Optional<ImageFiletype> t = ImageFiletype.ofUploadName(f.filetype());
+            if (f.complete() && t.isPresent() && t.get() == ImageFiletype.DDRAW) {
                 blockMaps.find(f.sha256()).ifPresent(m -> maps.put(f.id(), m));
+            } else if (f.complete() && t.isPresent() && RawViews.applies(t.get())) {
+                rawViews.find(f.sha256()).ifPresent(v -> views.put(f.id(), v));
             }
         }
-        return maps.isEmpty() ? br : new BootResource(br.resource(), br.files(), br.received(), br.inspections(), br.synced(), maps);
+        return maps.isEmpty() && views.isEmpty() ? br
+                : new BootResource(br.resource(), br.files(), br.received(), br.inspections(), br.synced(), maps, views);
     }
 
     /** The newest complete file of the uploaded resource {@code name} for the architecture {@code arch} ({@code amd64}). */
@@ -788,6 +833,17 @@ public final class BootResources {
     /** The block map of the file {@link #published} names, when it has one. */
     public Optional<Path> publishedBlockMap(String prefix) {
         return publishedSha256(prefix).map(store::blockMap).filter(Files::isRegularFile);
+    }
+
+    /** The raw view of the file {@link #published} names, when it has a complete one. */
+    public Optional<Path> publishedRawView(String prefix) {
+        return publishedSha256(prefix).filter(sha -> Files.isRegularFile(store.rawViewSum(sha))).map(store::rawView).filter(Files::isRegularFile);
+    }
+
+    /** The block map of the raw view of the file {@link #published} names, when it has a complete view. */
+    public Optional<Path> publishedRawViewMap(String prefix) {
+        return publishedSha256(prefix).filter(sha -> Files.isRegularFile(store.rawViewSum(sha))).map(store::rawViewMap)
+                .filter(Files::isRegularFile);
     }
 
     private Optional<String> publishedSha256(String prefix) {

@@ -16,13 +16,18 @@ import java.util.HexFormat;
 
 /**
  * Content-addressed files under {@code data_dir/files/<sha256>}, a raw image's block map beside it as
- * {@code <sha256>.bmap}. Writes go to {@code data_dir/tmp/} first, are hashed, fsynced and renamed atomically, so a
+ * {@code <sha256>.bmap}, a compressed disk image's raw view as {@code <sha256>.raw} with {@code <sha256>.raw.bmap} and
+ * {@code <sha256>.raw.sha256}. Writes go to {@code data_dir/tmp/} first, are hashed, fsynced and renamed atomically, so a
  * name under {@code files/} always holds the complete content. Blocking: call it on the blocking executor.
  */
 public final class ImageStore {
     private static final int BUFFER = 1 << 20;
     /** What a block map's name adds to its image's. */
     public static final String BLOCK_MAP_SUFFIX = ".bmap";
+    /** What the raw view of a compressed disk image adds to its name (and its map adds {@link #BLOCK_MAP_SUFFIX} after). */
+    public static final String RAW_VIEW_SUFFIX = ".raw";
+    /** What the raw view's sidecar (its sha256 and size) adds to the stored file's name. */
+    private static final String RAW_SUM_SUFFIX = ".raw.sha256";
     private final Path files;
     private final Path tmp;
 
@@ -103,10 +108,64 @@ public final class ImageStore {
         }
     }
 
-    /** Removes a stored file (no longer referenced by any resource), then its block map. */
+    /** Removes a stored file (no longer referenced by any resource), then its block map and its raw view. */
     public void delete(String sha256) throws IOException {
         Files.deleteIfExists(path(sha256));
         Files.deleteIfExists(blockMap(sha256));
+        deleteRawView(sha256);
+    }
+
+    /** Removes the raw view of the stored file {@code sha256}, its map and its sidecar (the sidecar first). */
+    public void deleteRawView(String sha256) throws IOException {
+        Files.deleteIfExists(rawViewSum(sha256));
+        Files.deleteIfExists(rawView(sha256));
+        Files.deleteIfExists(rawViewMap(sha256));
+    }
+
+    /** The path of the raw view (the decompressed disk, sparse) of the stored compressed image {@code sha256}. */
+    public Path rawView(String sha256) {
+        return files.resolve(path(sha256).getFileName() + RAW_VIEW_SUFFIX);
+    }
+
+    /** The path of the block map of the raw view of {@code sha256}. */
+    public Path rawViewMap(String sha256) {
+        return files.resolve(path(sha256).getFileName() + RAW_VIEW_SUFFIX + BLOCK_MAP_SUFFIX);
+    }
+
+    /**
+     * The path of the raw view's sidecar: {@code <raw sha256> <raw size>}, written last, so its presence says the view
+     * and its map are complete.
+     */
+    public Path rawViewSum(String sha256) {
+        return files.resolve(path(sha256).getFileName() + RAW_SUM_SUFFIX);
+    }
+
+    /**
+     * Moves a file written, and fsynced, under {@link #tmpDir()} to {@code target} under {@code files/}, atomically,
+     * replacing what is there; the directory is fsynced after.
+     */
+    public void place(Path written, Path target) throws IOException {
+        if (!target.getParent().equals(files)) {
+            throw new IllegalArgumentException("target: " + target + " (expected: a file directly in " + files + ")");
+        }
+        moveIntoPlace(written, target);
+    }
+
+    /** Writes {@code bytes} to a temporary file, fsyncs it and moves it to {@code target} as {@link #place} does. */
+    public void placeBytes(byte[] bytes, Path target) throws IOException {
+        Path t = Files.createTempFile(tmp, "side-", ".part");
+        try {
+            try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
+                ByteBuffer bb = ByteBuffer.wrap(bytes);
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+                out.force(true);
+            }
+            place(t, target);
+        } finally {
+            Files.deleteIfExists(t);
+        }
     }
 
     /** The path the block map of the stored file {@code sha256} lives at (it may not exist). */
@@ -122,19 +181,7 @@ public final class ImageStore {
      */
     public boolean putBlockMap(String sha256, byte[] bmap) throws IOException {
         Path target = blockMap(sha256);
-        Path t = Files.createTempFile(tmp, "bmap-", ".part");
-        try {
-            try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
-                ByteBuffer bb = ByteBuffer.wrap(bmap);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
-                }
-                out.force(true);
-            }
-            moveIntoPlace(t, target);
-        } finally {
-            Files.deleteIfExists(t);
-        }
+        placeBytes(bmap, target);
         // delete() removes the file before its map: a map renamed in after that removal is seen here and removed.
         if (!contains(sha256)) {
             Files.deleteIfExists(target);
