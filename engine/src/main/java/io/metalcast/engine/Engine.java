@@ -203,7 +203,8 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
-        api.close();
+        // no new requests; the ones in flight finish on the blocking executor and answer through the open event loops
+        api.stopAccepting();
         imports.stop();
         scheduler.shutdownNow();
         blocking.shutdown();
@@ -215,6 +216,7 @@ public final class Engine implements AutoCloseable {
             blocking.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        api.close();
         db.close();
     }
 }

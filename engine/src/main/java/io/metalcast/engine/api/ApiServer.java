@@ -116,12 +116,17 @@ public final class ApiServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
-    @Override
-    public synchronized void close() {
+    /** Stops accepting connections; those open keep being served until {@link #close}. */
+    public synchronized void stopAccepting() {
         if (channel != null) {
             channel.close().syncUninterruptibly();
             channel = null;
         }
+    }
+
+    @Override
+    public synchronized void close() {
+        stopAccepting();
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             group = null;
