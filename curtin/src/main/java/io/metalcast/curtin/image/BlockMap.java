@@ -2,7 +2,8 @@ package io.metalcast.curtin.image;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -119,44 +120,25 @@ public record BlockMap(long imageSize, int blockSize, List<Range> ranges) {
      * hashed. Reads the file once; blocking.
      */
     public static BlockMap scan(Path image, int blockSize) throws IOException {
-        List<Range> ranges = new ArrayList<>();
-        MessageDigest sha = sha256();
+        BlockMapBuilder builder = new BlockMapBuilder(blockSize);
         try (FileChannel in = FileChannel.open(image, StandardOpenOption.READ)) {
             long size = in.size();
-            int chunk = Math.max(blockSize, 4 << 20) / blockSize * blockSize;
-            ByteBuffer buf = ByteBuffer.allocateDirect(chunk);
-            ByteBuffer zeros = ByteBuffer.allocateDirect(blockSize);
+            byte[] buf = new byte[Math.max(blockSize, 4 << 20) / blockSize * blockSize];
+            InputStream stream = Channels.newInputStream(in);
             long pos = 0;
-            long runStart = -1;
             while (pos < size) {
-                buf.clear().limit((int) Math.min(chunk, size - pos));
-                while (buf.hasRemaining()) {
-                    if (in.read(buf, pos + buf.position()) < 0) {
-                        throw new IOException(image + " shrank to " + (pos + buf.position()) + " bytes while being mapped (expected: " + size + ")");
-                    }
+                int want = (int) Math.min(buf.length, size - pos);
+                int n = stream.readNBytes(buf, 0, want);
+                if (n < want) {
+                    throw new IOException(image + " shrank to " + (pos + n) + " bytes while being mapped (expected: " + size + ")");
                 }
-                buf.flip();
-                for (int off = 0; off < buf.limit(); off += blockSize) {
-                    int len = Math.min(blockSize, buf.limit() - off);
-                    long block = (pos + off) / blockSize;
-                    boolean zero = buf.slice(off, len).mismatch(zeros.slice(0, len)) < 0;
-                    if (zero && runStart >= 0) {
-                        ranges.add(new Range(runStart, block - 1, HexFormat.of().formatHex(sha.digest())));
-                        runStart = -1;
-                    } else if (!zero) {
-                        if (runStart < 0) {
-                            runStart = block;
-                        }
-                        sha.update(buf.slice(off, len));
-                    }
+                for (int off = 0; off < n; off += blockSize) {
+                    builder.add(buf, off, Math.min(blockSize, n - off));
                 }
-                pos += buf.limit();
+                pos += n;
             }
-            if (runStart >= 0) {
-                ranges.add(new Range(runStart, (size + blockSize - 1) / blockSize - 1, HexFormat.of().formatHex(sha.digest())));
-            }
-            return new BlockMap(size, blockSize, ranges);
         }
+        return builder.build();
     }
 
     /** The {@code .bmap} file: bmaptool's format 2.0, its {@code BmapFileChecksum} filled in. */
@@ -309,7 +291,8 @@ public record BlockMap(long imageSize, int blockSize, List<Range> ranges) {
         return HexFormat.of().formatHex(digest);
     }
 
-    private static MessageDigest sha256() {
+    /** A fresh SHA-256 digest (the one checksum of block maps). */
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

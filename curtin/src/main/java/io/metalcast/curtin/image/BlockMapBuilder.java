@@ -1,7 +1,6 @@
 package io.metalcast.curtin.image;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -10,7 +9,8 @@ import java.util.List;
 /**
  * Builds the {@link BlockMap} of an image whose bytes arrive in order (while it is decompressed, say), so the image
  * need not be read again: fed whole blocks, the last one possibly short, it says of each whether it holds data and
- * hashes the runs of such blocks as {@link BlockMap#scan} does. Not thread-safe.
+ * hashes the runs of such blocks. The one place that maps by content: {@link BlockMap#scan} feeds it a file. Not
+ * thread-safe.
  */
 public final class BlockMapBuilder {
     private final int blockSize;
@@ -27,11 +27,7 @@ public final class BlockMapBuilder {
         new BlockMap(0, blockSize, List.of()); // validates the block size with BlockMap's message
         this.blockSize = blockSize;
         this.zeros = new byte[blockSize];
-        try {
-            this.run = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this runtime", e);
-        }
+        this.run = BlockMap.sha256();
     }
 
     public int blockSize() {
