@@ -62,12 +62,11 @@ final class TargetWriter implements Closeable {
         return buffered;
     }
 
-    /** Writes {@code data[offset, offset + length)} at byte {@code at} of the target. */
-    void write(byte[] data, int offset, int length, long at) throws IOException, InstallException {
-        if (at + length > target.size()) {
-            throw new InstallException(InstallException.Kind.TARGET_TOO_SMALL, "target " + target.path() + " holds " + target.size()
-                    + " bytes, the image is longer");
-        }
+    /**
+     * Writes {@code data[offset, offset + length)} at byte {@code at} of the target. The callers have checked that the
+     * image fits the target (the stream's writer chunk by chunk, the block map's copy before it starts).
+     */
+    void write(byte[] data, int offset, int length, long at) throws IOException {
         writes++;
         if (direct != null && at % alignment == 0 && length % alignment == 0 && length <= aligned.capacity()) {
             aligned.clear();
