@@ -275,7 +275,7 @@ public final class StreamBench {
         }
     }
 
-    private static String sha256(Path file) throws Exception {
+    static String sha256(Path file) throws Exception {
         MessageDigest d = MessageDigest.getInstance("SHA-256");
         byte[] buf = new byte[(int) (4 * MIB)];
         try (InputStream in = Files.newInputStream(file)) {

@@ -72,8 +72,8 @@ public final class VmStreamBench {
         link(images.resolve("disk.raw"), www.resolve("disk.raw"));
         BlockMap blockMap = BlockMap.scan(images.resolve("disk.raw"), BlockMap.DEFAULT_BLOCK_SIZE);
         long mapped = blockMap.mappedBytes();
-        byte[] map = blockMap.render();
-        Files.write(www.resolve("disk.raw.bmap"), map);
+        Files.write(www.resolve("disk.raw.bmap"), blockMap.render());
+        String mapSha256 = StreamBench.sha256(www.resolve("disk.raw.bmap"));
 
         Process server = null;
         List<AutoCloseable> open = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -102,7 +102,7 @@ public final class VmStreamBench {
             Source whole = new Source("dd-raw", base + "/disk.raw", props.getProperty("disk.raw.sha256"), size);
             Files.writeString(www.resolve("bench-stream.yaml"), CurtinYaml.render(new CurtinConfig(Map.of("image", whole), Map.of(), Map.of(), "")));
             Files.writeString(www.resolve("bench.yaml"), CurtinYaml.render(new CurtinConfig(
-                    Map.of("image", whole.withBlockMap(base + "/disk.raw.bmap", sha256(map))), Map.of(), Map.of(), "")));
+                    Map.of("image", whole.withBlockMap(base + "/disk.raw.bmap", mapSha256)), Map.of(), Map.of(), "")));
             String cmdline = "root=squash:" + base + "/squashfs ip=10.77.0.50::" + LabNetwork.BRIDGE_ADDRESS + ":255.255.255.0:benchvm::off"
                     + " BOOTIF=01-" + MacAddress.parse(MAC).hyphenated() + " overlayroot=tmpfs console=ttyS0,115200n8"
                     + " metalcast.bench=" + base + " metalcast.bench.rounds=" + rounds;
@@ -150,14 +150,6 @@ public final class VmStreamBench {
 
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f", bytes / (double) MIB);
-    }
-
-    private static String sha256(byte[] data) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static int port(Process server) throws IOException {
