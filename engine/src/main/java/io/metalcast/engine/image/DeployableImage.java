@@ -15,37 +15,41 @@ public record DeployableImage(BootResourceRecord resource, BootFileRecord file, 
 
     /** {@code custom} of {@code custom/sample}. */
     public String os() {
-        String n = resource.name();
-        return n.substring(0, n.indexOf('/'));
+        return head(resource.name());
     }
 
     /** {@code sample} of {@code custom/sample}. */
     public String series() {
-        String n = resource.name();
-        return n.substring(n.indexOf('/') + 1);
+        return tail(resource.name());
     }
 
     /** {@code ubuntu} of base image {@code ubuntu/jammy}. */
     public String baseOs() {
-        String b = resource.baseImage();
-        return b.substring(0, b.indexOf('/'));
+        return head(resource.baseImage());
     }
 
     /** {@code jammy} of base image {@code ubuntu/jammy}. */
     public String baseRelease() {
-        String b = resource.baseImage();
-        return b.substring(b.indexOf('/') + 1);
+        return tail(resource.baseImage());
     }
 
     /** {@code amd64} of {@code amd64/generic}. */
     public String arch() {
-        String a = resource.architecture();
-        return a.substring(0, a.indexOf('/'));
+        return head(resource.architecture());
     }
 
     /** {@code generic} of {@code amd64/generic}. */
     public String subarch() {
-        String a = resource.architecture();
-        return a.substring(a.indexOf('/') + 1);
+        return tail(resource.architecture());
+    }
+
+    /** What comes before the first {@code /} of a MAAS pair such as {@code custom/sample}. */
+    private static String head(String pair) {
+        return pair.substring(0, pair.indexOf('/'));
+    }
+
+    /** What comes after the first {@code /} of a MAAS pair. */
+    private static String tail(String pair) {
+        return pair.substring(pair.indexOf('/') + 1);
     }
 }
