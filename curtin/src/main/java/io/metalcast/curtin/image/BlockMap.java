@@ -8,10 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -144,7 +141,7 @@ public record BlockMap(long imageSize, int blockSize, List<Range> ranges) {
     /** The {@code .bmap} file: bmaptool's format 2.0, its {@code BmapFileChecksum} filled in. */
     public byte[] render() {
         String body = xml(ZERO_SUM);
-        return xml(hex(sha256().digest(body.getBytes(StandardCharsets.UTF_8)))).getBytes(StandardCharsets.UTF_8);
+        return xml(Sha256.of(body.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8);
     }
 
     private String xml(String fileSum) {
@@ -194,7 +191,7 @@ public record BlockMap(long imageSize, int blockSize, List<Range> ranges) {
             throw new IOException("bmap: BmapFileChecksum '" + fileSum + "' (expected: 64 hex digits)");
         }
         String zeroed = new String(file, StandardCharsets.UTF_8).replace(text(root, "BmapFileChecksum"), ZERO_SUM);
-        String actual = hex(sha256().digest(zeroed.getBytes(StandardCharsets.UTF_8)));
+        String actual = Sha256.of(zeroed.getBytes(StandardCharsets.UTF_8));
         if (!actual.equals(fileSum)) {
             throw new IOException("bmap: file checksum " + actual + " (expected: BmapFileChecksum " + fileSum + "): the map is damaged");
         }
@@ -284,19 +281,6 @@ public record BlockMap(long imageSize, int blockSize, List<Range> ranges) {
             return v;
         } catch (NumberFormatException e) {
             throw new IOException("bmap: " + tag + " '" + t + "' (expected: a non-negative integer)");
-        }
-    }
-
-    private static String hex(byte[] digest) {
-        return HexFormat.of().formatHex(digest);
-    }
-
-    /** A fresh SHA-256 digest (the one checksum of block maps). */
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this runtime", e);
         }
     }
 }

@@ -3,7 +3,6 @@ package io.metalcast.curtin.image;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -27,7 +26,7 @@ public final class BlockMapBuilder {
         new BlockMap(0, blockSize, List.of()); // validates the block size with BlockMap's message
         this.blockSize = blockSize;
         this.zeros = new byte[blockSize];
-        this.run = BlockMap.sha256();
+        this.run = Sha256.digest();
     }
 
     public int blockSize() {
@@ -71,7 +70,7 @@ public final class BlockMapBuilder {
 
     private void closeRun() {
         if (runStart >= 0) {
-            ranges.add(new BlockMap.Range(runStart, blocks - 1, HexFormat.of().formatHex(run.digest())));
+            ranges.add(new BlockMap.Range(runStart, blocks - 1, Sha256.hex(run.digest())));
             runStart = -1;
         }
     }
@@ -86,7 +85,7 @@ public final class BlockMapBuilder {
             } catch (CloneNotSupportedException e) {
                 throw new IllegalStateException("sha256 state cannot be copied", e);
             }
-            out.add(new BlockMap.Range(runStart, blocks - 1, HexFormat.of().formatHex(copy.digest())));
+            out.add(new BlockMap.Range(runStart, blocks - 1, Sha256.hex(copy.digest())));
         }
         return new BlockMap(size, blockSize, out);
     }

@@ -6,6 +6,7 @@ import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.event.InstallEvent;
 import io.metalcast.curtin.image.BlockMap;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import io.metalcast.curtin.reporting.AsyncEventSink;
 import io.metalcast.curtin.reporting.EventSink;
@@ -68,23 +69,43 @@ public final class Installer {
     }
 
     public static void main(String[] args) {
-        InstallerOptions options;
+        Arguments parsed;
         try {
-            options = parse(args);
+            parsed = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(PREFIX + e.getMessage());
-            System.err.println("usage: Installer --config-url URL [--target DEVICE_OR_FILE] [--mount-root DIR]");
+            System.err.println("usage: Installer --config-url URL [--target DEVICE_OR_FILE] [--mount-root DIR] [--sha256 jdk|nss|nss:LIBDIR]");
             System.exit(2);
             return;
         }
-        InstallResult result = new Installer(options).run();
+        if (parsed.nss() != null) {
+            // Synchronously: on the one emulated CPU of a TCG lab a background load slowed the whole install down.
+            long t = System.nanoTime();
+            try {
+                Sha256.useNss(parsed.nss().isEmpty() ? null : Path.of(parsed.nss()));
+                System.out.println(PREFIX + "sha256 by " + Sha256.provider() + ", loaded in " + (System.nanoTime() - t) / 1_000_000 + " ms");
+            } catch (IllegalStateException e) {
+                System.out.println(PREFIX + "sha256 by the JDK: NSS asked for but unusable: " + e.getMessage());
+            }
+        }
+        InstallResult result = new Installer(parsed.options()).run();
         System.exit(result.success() ? 0 : 1);
     }
 
-    static InstallerOptions parse(String[] args) {
+    /**
+     * The command line: the run's options, and where SHA-256 is computed for the whole process.
+     *
+     * @param nss null to hash with the JDK ({@code --sha256 jdk}, the default); empty for NSS found in the usual library
+     *            directories ({@code --sha256 nss}); else NSS's library directory ({@code --sha256 nss:/usr/lib/x86_64-linux-gnu})
+     */
+    record Arguments(InstallerOptions options, String nss) {
+    }
+
+    static Arguments parse(String[] args) {
         URI config = null;
         Path target = null;
         Path mountRoot = InstallerOptions.DEFAULT_MOUNT_ROOT;
+        String nss = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -95,13 +116,24 @@ public final class Installer {
                 case "--config-url" -> config = URI.create(v);
                 case "--target" -> target = Path.of(v);
                 case "--mount-root" -> mountRoot = Path.of(v);
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (expected: --config-url, --target, --mount-root)");
+                case "--sha256" -> {
+                    if (v.equals("jdk")) {
+                        nss = null;
+                    } else if (v.equals("nss")) {
+                        nss = "";
+                    } else if (v.startsWith("nss:/")) {
+                        nss = v.substring("nss:".length());
+                    } else {
+                        throw new IllegalArgumentException("--sha256: '" + v + "' (expected: jdk, nss or nss:/LIBRARY/DIR)");
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (expected: --config-url, --target, --mount-root, --sha256)");
             }
         }
         if (config == null) {
             throw new IllegalArgumentException("--config-url: missing (expected: the URL of the curtin config)");
         }
-        return InstallerOptions.of(config, target).withMountRoot(mountRoot);
+        return new Arguments(InstallerOptions.of(config, target).withMountRoot(mountRoot), nss);
     }
 
     /** Runs the whole install once; never throws for install failures, the result says what happened. */

@@ -3,14 +3,13 @@ package io.metalcast.curtin.installer;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.image.Compression;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import java.io.IOException;
 import java.net.URI;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -96,7 +95,7 @@ final class MappedCopy {
         try (TargetWriter out = TargetWriter.open(target, StreamPipeline.BLOCK)) {
             thread.start();
             try {
-                MessageDigest sha = sha256();
+                MessageDigest sha = Sha256.digest();
                 int p = 0;
                 long inPiece = 0;
                 long lastTick = start;
@@ -165,7 +164,7 @@ final class MappedCopy {
     }
 
     private static void verify(Source source, BlockMap map, BlockMap.Range r, MessageDigest sha) throws InstallException {
-        String actual = HexFormat.of().formatHex(sha.digest());
+        String actual = Sha256.hex(sha.digest());
         if (!actual.equals(r.sha256())) {
             throw new InstallException(Kind.CHECKSUM_MISMATCH, "source " + source.uri() + " bytes " + map.start(r) + "-" + (map.end(r) - 1)
                     + " (block map range " + r.first() + "-" + r.last() + ") sha256 " + actual + " (expected: " + r.sha256() + ")");
@@ -187,14 +186,6 @@ final class MappedCopy {
             if (i < ranges.size()) {
                 at = map.end(ranges.get(i));
             }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this runtime", e);
         }
     }
 

@@ -238,12 +238,18 @@ class InstallerTest {
 
     @Test
     void parsesTheCommandLine() {
-        InstallerOptions o = Installer.parse(new String[] {"--config-url", "http://127.0.0.1:5248/c", "--target", "/dev/vdb",
+        Installer.Arguments a = Installer.parse(new String[] {"--config-url", "http://127.0.0.1:5248/c", "--target", "/dev/vdb",
                 "--mount-root", "/mnt/t"});
+        InstallerOptions o = a.options();
+        assertEquals(null, a.nss(), "the JDK hashes unless told");
         assertEquals(URI.create("http://127.0.0.1:5248/c"), o.configUrl());
         assertEquals(Path.of("/dev/vdb"), o.target());
         assertEquals(Path.of("/mnt/t"), o.mountRoot());
-        assertEquals(null, Installer.parse(new String[] {"--config-url", "http://h/c"}).target());
+        assertEquals(null, Installer.parse(new String[] {"--config-url", "http://h/c"}).options().target());
+        assertEquals("", Installer.parse(new String[] {"--config-url", "http://h/c", "--sha256", "nss"}).nss());
+        assertEquals("/opt/nss", Installer.parse(new String[] {"--sha256", "nss:/opt/nss", "--config-url", "http://h/c"}).nss());
+        assertEquals(null, Installer.parse(new String[] {"--sha256", "nss", "--sha256", "jdk", "--config-url", "http://h/c"}).nss());
+        assertThrows(IllegalArgumentException.class, () -> Installer.parse(new String[] {"--config-url", "http://h/c", "--sha256", "openssl"}));
         assertThrows(IllegalArgumentException.class, () -> Installer.parse(new String[] {"--target", "/dev/vdb"}));
         assertThrows(IllegalArgumentException.class, () -> Installer.parse(new String[] {"--config-url"}));
         assertThrows(IllegalArgumentException.class, () -> Installer.parse(new String[] {"--bogus", "x", "--config-url", "http://h/"}));

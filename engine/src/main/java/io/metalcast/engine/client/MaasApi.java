@@ -2,6 +2,7 @@ package io.metalcast.engine.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.auth.ApiKey;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,16 +13,14 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -129,11 +128,10 @@ public final class MaasApi {
      * resource as read after the upload.
      */
     public JsonNode createBootResource(Map<String, String> fields, Path content, Progress progress) throws IOException, InterruptedException {
-        String[] digest = sha256(content);
+        long size = Files.size(content);
         Map<String, String> form = new TreeMap<>(fields);
-        form.put("sha256", digest[0]);
-        form.put("size", digest[1]);
-        long size = Long.parseLong(digest[1]);
+        form.put("sha256", Sha256.ofFile(content));
+        form.put("size", Long.toString(size));
         Target target = resumable(form).orElse(null);
         if (target == null) {
             JsonNode created = post("boot-resources/", form, 201);
@@ -241,27 +239,6 @@ public final class MaasApi {
 
     private static Iterable<JsonNode> iterable(JsonNode n) {
         return n::elements;
-    }
-
-    /** {sha256 hex, size} of a file, read in 4 MiB blocks. */
-    static String[] sha256(Path file) throws IOException {
-        MessageDigest d;
-        try {
-            d = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        long size = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(CHUNK);
-            while (ch.read(b) >= 0) {
-                b.flip();
-                size += b.remaining();
-                d.update(b);
-                b.clear();
-            }
-        }
-        return new String[] {HexFormat.of().formatHex(d.digest()), Long.toString(size)};
     }
 
     private HttpRequest.Builder request(String path) {

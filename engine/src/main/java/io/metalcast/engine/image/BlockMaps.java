@@ -1,6 +1,7 @@
 package io.metalcast.engine.image;
 
 import io.metalcast.curtin.image.BlockMap;
+import io.metalcast.curtin.image.Sha256;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -8,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +76,7 @@ public final class BlockMaps {
                 return Optional.empty(); // the image was deleted meanwhile
             }
             made.increment();
-            StoredBlockMap stored = new StoredBlockMap(sha256Of(bmap), map.mappedBytes(), map.imageSize());
+            StoredBlockMap stored = new StoredBlockMap(Sha256.of(bmap), map.mappedBytes(), map.imageSize());
             log.info("block map of {} made in {} ms: {}", sha256, (System.nanoTime() - started) / 1_000_000, stored.summary());
             return Optional.of(stored);
         } catch (IOException | RuntimeException e) {
@@ -124,7 +122,7 @@ public final class BlockMaps {
             }
             byte[] bytes = Files.readAllBytes(file);
             BlockMap map = BlockMap.parse(bytes);
-            StoredBlockMap stored = new StoredBlockMap(sha256Of(bytes), map.mappedBytes(), map.imageSize());
+            StoredBlockMap stored = new StoredBlockMap(Sha256.of(bytes), map.mappedBytes(), map.imageSize());
             read.put(file, new Read(bytes.length, modified, stored));
             return Optional.of(stored);
         } catch (NoSuchFileException e) {
@@ -153,13 +151,5 @@ public final class BlockMaps {
             log.info("block maps made at start for {} raw image(s) stored without one", n);
         }
         return n;
-    }
-
-    private static String sha256Of(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this runtime", e);
-        }
     }
 }

@@ -7,6 +7,7 @@ import io.metalcast.curtin.image.Finding;
 import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.curtin.image.ImageInspector;
 import io.metalcast.curtin.image.Inspection;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.ephemeral.simplestreams.ImportedSet;
 import io.metalcast.engine.error.Rejected;
 import io.metalcast.engine.store.BootFileRecord;
@@ -23,7 +24,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -33,7 +33,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -587,7 +586,7 @@ public final class BootResources {
                     return false;
                 }
                 hashes.remove(file.id());
-                String sha = HexFormat.of().formatHex(digest.digest());
+                String sha = Sha256.hex(digest.digest());
                 if (!sha.equals(file.sha256())) {
                     reset(upload);
                     throw Rejected.invalid("sha256", file.sha256(), sha + ", the sha256 of the " + total
@@ -642,7 +641,7 @@ public final class BootResources {
     }
 
     private static Hash rehash(Path partial, long bytes) throws IOException {
-        MessageDigest d = sha256();
+        MessageDigest d = Sha256.digest();
         if (bytes > 0) {
             try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.READ)) {
                 ByteBuffer buf = ByteBuffer.allocate(1 << 20);
@@ -660,14 +659,6 @@ public final class BootResources {
             }
         }
         return new Hash(d, bytes);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static MessageDigest cloneOf(MessageDigest d) {

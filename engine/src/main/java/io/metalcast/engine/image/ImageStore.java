@@ -1,5 +1,6 @@
 package io.metalcast.engine.image;
 
+import io.metalcast.curtin.image.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,8 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Content-addressed files under {@code data_dir/files/<sha256>}, a raw image's block map beside it as
@@ -51,7 +50,7 @@ public final class ImageStore {
     public StoredFile put(InputStream in) throws IOException {
         Path t = Files.createTempFile(tmp, "upload-", ".part");
         try {
-            MessageDigest sha = sha256();
+            MessageDigest sha = Sha256.digest();
             long size = 0;
             try (FileChannel out = FileChannel.open(t, StandardOpenOption.WRITE)) {
                 byte[] buf = new byte[BUFFER];
@@ -66,7 +65,7 @@ public final class ImageStore {
                 }
                 out.force(true);
             }
-            return publish(t, new StoredFile(HexFormat.of().formatHex(sha.digest()), size));
+            return publish(t, new StoredFile(Sha256.hex(sha.digest()), size));
         } finally {
             Files.deleteIfExists(t);
         }
@@ -78,7 +77,7 @@ public final class ImageStore {
      */
     public StoredFile put(Path tempFile) throws IOException {
         try {
-            MessageDigest sha = sha256();
+            MessageDigest sha = Sha256.digest();
             long size = 0;
             try (FileChannel ch = FileChannel.open(tempFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.allocate(BUFFER);
@@ -90,7 +89,7 @@ public final class ImageStore {
                 }
                 ch.force(true);
             }
-            return publish(tempFile, new StoredFile(HexFormat.of().formatHex(sha.digest()), size));
+            return publish(tempFile, new StoredFile(Sha256.hex(sha.digest()), size));
         } finally {
             Files.deleteIfExists(tempFile);
         }
@@ -221,14 +220,6 @@ public final class ImageStore {
             dir.force(true);
         } catch (IOException ignored) {
             // Some file systems refuse to open a directory for fsync; the rename itself is atomic.
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.image.BlockMapBuilder;
 import io.metalcast.curtin.image.DiskImageStream;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -17,8 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -137,7 +136,7 @@ public final class RawViews {
             long reserve = Math.max(limits.minFreeBytes(), (long) (fs.getTotalSpace() * limits.minFreeFraction()));
             long allowed = fs.getUsableSpace() - reserve;
             t = Files.createTempFile(store.tmpDir(), "raw-", ".part");
-            MessageDigest whole = sha256();
+            MessageDigest whole = Sha256.digest();
             BlockMapBuilder builder = new BlockMapBuilder(BlockMap.DEFAULT_BLOCK_SIZE);
             long size = 0;
             long data = 0;
@@ -176,7 +175,7 @@ public final class RawViews {
             }
             store.place(t, store.rawView(sha256));
             store.placeBytes(builder.build().render(), store.rawViewMap(sha256));
-            store.placeBytes((HexFormat.of().formatHex(whole.digest()) + " " + size + "\n").getBytes(StandardCharsets.US_ASCII),
+            store.placeBytes((Sha256.hex(whole.digest()) + " " + size + "\n").getBytes(StandardCharsets.US_ASCII),
                     store.rawViewSum(sha256));
             // ImageStore.delete removes the image before its view: a view placed after that removal is seen here and removed.
             if (!store.contains(sha256)) {
@@ -271,13 +270,5 @@ public final class RawViews {
             log.info("raw views made at start for {} compressed disk image(s) stored without one", n);
         }
         return n;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this runtime", e);
-        }
     }
 }

@@ -4,6 +4,7 @@ import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.BlockMap;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.pxe.http.HttpBootServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -14,9 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -80,7 +79,7 @@ public final class StreamBench {
         // the block map the engine would make at upload, beside the image (the server serves the cache directory)
         BlockMap map = BlockMap.scan(cache.resolve("disk.raw"), BlockMap.DEFAULT_BLOCK_SIZE);
         Files.write(cache.resolve("disk.raw.bmap"), map.render());
-        bmapSha256 = sha256(cache.resolve("disk.raw.bmap"));
+        bmapSha256 = Sha256.ofFile(cache.resolve("disk.raw.bmap"));
         System.out.printf(Locale.ROOT, "block map: %s of %s hold data, %d ranges%n", mib(map.mappedBytes()), mib(size), map.ranges().size());
         deleteTree(work);
         Files.createDirectories(work);
@@ -217,7 +216,7 @@ public final class StreamBench {
         for (String f : List.of("disk.raw", "disk.raw.gz", "disk.raw.zst")) {
             Path file = cache.resolve(f);
             p.setProperty(f + ".size", Long.toString(Files.size(file)));
-            p.setProperty(f + ".sha256", sha256(file));
+            p.setProperty(f + ".sha256", Sha256.ofFile(file));
         }
         try (OutputStream out = Files.newOutputStream(marker)) {
             p.store(out, "metalcast stream bench images");
@@ -273,18 +272,6 @@ public final class StreamBench {
             }
             Files.write(root.resolve("usr/share/small/f" + f), small);
         }
-    }
-
-    static String sha256(Path file) throws Exception {
-        MessageDigest d = MessageDigest.getInstance("SHA-256");
-        byte[] buf = new byte[(int) (4 * MIB)];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                d.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(d.digest());
     }
 
     private static String exec(List<String> cmd, String input) throws Exception {

@@ -4,6 +4,7 @@ import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.BlockMap;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.pxe.boot.MacAddress;
 import io.metalcast.testbed.build.Ephemeral;
 import io.metalcast.testbed.build.EphemeralBuilder;
@@ -73,7 +74,7 @@ public final class VmStreamBench {
         BlockMap blockMap = BlockMap.scan(images.resolve("disk.raw"), BlockMap.DEFAULT_BLOCK_SIZE);
         long mapped = blockMap.mappedBytes();
         Files.write(www.resolve("disk.raw.bmap"), blockMap.render());
-        String mapSha256 = StreamBench.sha256(www.resolve("disk.raw.bmap"));
+        String mapSha256 = Sha256.ofFile(www.resolve("disk.raw.bmap"));
 
         Process server = null;
         List<AutoCloseable> open = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -1,5 +1,6 @@
 package io.metalcast.testbed.build;
 
+import io.metalcast.curtin.image.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ public final class SampleImageBuilder {
                 scripts.run(name, script, List.of(kernelSource.kernel().toString(), kernelSource.initrd().toString(),
                         scripts.dir().toString(), image.toString()));
                 long hashStart = System.nanoTime();
-                String sha = BuildCache.sha256(image);
+                String sha = Sha256.ofFile(image);
                 Files.writeString(out.resolve(shaFile), sha + "  " + file + "\n", StandardCharsets.UTF_8);
                 BuildScripts.log("step sha256: done in " + BuildScripts.seconds(hashStart));
             }

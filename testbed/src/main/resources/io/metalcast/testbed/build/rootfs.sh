@@ -15,7 +15,7 @@ jars=$(ls "$installer"/*.jar 2>/dev/null || true)
 [ -n "$jars" ] || die "rootfs: no jars in $installer"
 cp $jars "$stage/opt/metalcast/installer/"
 
-base=java.base,java.net.http,java.logging,java.xml,jdk.unsupported
+base=java.base,java.net.http,java.logging,java.xml,jdk.unsupported,jdk.crypto.cryptoki
 found=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release base $jars 2>/dev/null | tail -n1 || true)
 case "$found" in
   java.*|jdk.*) mods=$(echo "$base,$found" | tr , '\n' | sort -u | paste -sd, -) ;;
@@ -45,10 +45,19 @@ mbr=/usr/lib/syslinux/mbr/mbr.bin
 mkdir -p "$stage$(dirname "$mbr")"
 cp "$mbr" "$stage$mbr"
 
-# glibc and whatever else the runtime and the disk tools link against, at the paths the loader expects.
-libs=$( (find "$stage/opt/metalcast/jre" -type f \( -name '*.so' -o -perm -u+x \); for t in $tools; do find "$stage"/bin "$stage"/sbin "$stage"/usr/bin "$stage"/usr/sbin -name "$t" -type f; done) \
+# NSS's softoken (Debian's libnss3), which the installer hashes with under TCG (--sha256 nss, through the runtime's
+# SunPKCS11): libnss3 loads the softoken, the softoken loads freebl, all from one directory, so they are copied by name.
+nssdir=$(dirname "$(readlink -f "$(ldconfig -p | awk '$1 == "libnss3.so" && $NF ~ /^\// { print $NF; exit }')")")
+nsslibs=
+for l in libnss3.so libnssutil3.so libsoftokn3.so libfreeblpriv3.so; do
+  [ -f "$nssdir/$l" ] || die "rootfs: $l not found in '$nssdir' (expected: Debian package libnss3)"
+  nsslibs="$nsslibs $nssdir/$l"
+done
+
+# glibc and whatever else the runtime, NSS and the disk tools link against, at the paths the loader expects.
+libs=$( ( (find "$stage/opt/metalcast/jre" -type f \( -name '*.so' -o -perm -u+x \); echo $nsslibs | tr ' ' '\n'; for t in $tools; do find "$stage"/bin "$stage"/sbin "$stage"/usr/bin "$stage"/usr/sbin -name "$t" -type f; done) \
   | while read -r f; do ldd "$f" 2>/dev/null || true; done \
-  | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' | sort -u)
+  | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }'; echo $nsslibs | tr ' ' '\n') | sort -u)
 for l in $libs; do
   case "$l" in "$stage"/*) continue ;; esac
   mkdir -p "$stage$(dirname "$l")"
@@ -91,10 +100,12 @@ truncate -s 16M "$stage$train/disk.img"
 busybox httpd -f -p "127.0.0.1:$port" -h "$stage$train/www" &
 httpd=$!
 mount -t proc proc "$stage/proc"
+# NSS seeds its generator from /dev/urandom even to hash; the booted ephemeral has devtmpfs, the chroot gets the node.
+mknod -m 666 "$stage/dev/urandom" c 1 9
 cp_list=$(cd "$stage" && ls opt/metalcast/installer/*.jar | sed 's|^|/|' | paste -sd:)
 log "rootfs: AOT training install (in the chroot it has no loop devices, so its curthooks stage fails: expected)"
 chroot "$stage" /opt/metalcast/jre/bin/java -XX:AOTCacheOutput=/opt/metalcast/installer.aot -Xlog:aot=error -XX:+UseSerialGC -cp "$cp_list" \
-  io.metalcast.curtin.installer.Installer --config-url "http://127.0.0.1:$port/train.yaml" --target "$train/disk.img" >&2 || true
+  io.metalcast.curtin.installer.Installer --config-url "http://127.0.0.1:$port/train.yaml" --target "$train/disk.img" --sha256 nss >&2 || true
 if [ -s "$stage/opt/metalcast/installer.aot" ]; then
   log "rootfs: AOT cache $(($(stat -c %s "$stage/opt/metalcast/installer.aot") / 1048576)) MiB from a training install"
 else
@@ -102,6 +113,7 @@ else
   rm -f "$stage/opt/metalcast/installer.aot"
 fi
 umount "$stage/proc"
+rm -f "$stage/dev/urandom"
 kill "$httpd" 2>/dev/null || true
 wait "$httpd" 2>/dev/null || true
 httpd=

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.metalcast.curtin.image.ImageFiletype;
 import io.metalcast.curtin.image.ImageInspector;
 import io.metalcast.curtin.image.Inspection;
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -107,7 +108,7 @@ class ImageBuildersIT {
         SampleImage sample = SampleImageBuilder.build(cache, ephemeral);
         assertEquals(Files.size(sample.rawImage()), sample.size());
         assertTrue(sample.size() <= 128L << 20, "sample image larger than 128 MiB: " + sample.size());
-        assertEquals(BuildCache.sha256(sample.rawImage()), sample.sha256());
+        assertEquals(Sha256.ofFile(sample.rawImage()), sample.sha256());
         assertEquals("ubuntu/jammy", sample.release());
         String table = run("sfdisk", "-d", sample.rawImage().toString());
         assertTrue(table.contains("label: dos"), table);
@@ -151,7 +152,7 @@ class ImageBuildersIT {
         SampleImage tarball = SampleImageBuilder.buildRootTarball(cache, ephemeral);
         assertTrue(tarball.rawImage().getFileName().toString().endsWith(".tgz"), tarball.toString());
         assertEquals(Files.size(tarball.rawImage()), tarball.size());
-        assertEquals(BuildCache.sha256(tarball.rawImage()), tarball.sha256());
+        assertEquals(Sha256.ofFile(tarball.rawImage()), tarball.sha256());
         assertEquals("ubuntu/jammy", tarball.release());
         List<String> listing = lines(run("tar", "-tvzf", tarball.rawImage().toString()));
         String kver = ephemeral.kernelVersion();

@@ -1,5 +1,6 @@
 package io.metalcast.engine.ephemeral.simplestreams;
 
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.ephemeral.simplestreams.ImportReport.FileAction;
 import io.metalcast.engine.ephemeral.simplestreams.ImportReport.FileReport;
 import io.metalcast.engine.ephemeral.simplestreams.ImportReport.Outcome;
@@ -17,13 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -368,7 +366,7 @@ public final class SimplestreamsImporter {
             ImportedSet.File known = current.get().files().get(ftype);
             return known != null && known.sha256().equals(item.sha256()) && known.size() == item.size();
         }
-        return sha256(f).equals(item.sha256());
+        return Sha256.ofFile(f).equals(item.sha256());
     }
 
     private static void reuse(Path existing, Path target) throws IOException {
@@ -490,23 +488,5 @@ public final class SimplestreamsImporter {
         } catch (IOException e) {
             log.warn("simplestreams: cannot remove {}", root, e);
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                md.update(buf);
-                buf.clear();
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }
