@@ -11,8 +11,21 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Packages such as nginx start their service when installed; the benches and tests start their own instances on
+  # loopback, so service starts are refused while installing (policy-rc.d, exit 101), unless a policy already exists.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# metalcast install-deps: no service starts while installing\nexit 101\n' > "$policy"
+    chmod 0755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get -o DPkg::Lock::Timeout=600 update -q
   apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+  if [ -n "$policy" ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 echo "install-deps: all ${#wanted[@]} packages present" >&2
 # The ephemeral environment's Java runtime is jlinked from a JDK 21+ (Temurin 25 on this machine kind).
