@@ -11,6 +11,7 @@ import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.client.MaasApi;
 import io.metalcast.engine.image.ImageStore;
 import io.metalcast.engine.machine.Machine;
@@ -25,8 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,10 +105,6 @@ class BlockMapTest {
         return t.engine.resources().store().blockMap(sha256);
     }
 
-    private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
     private HttpResponse<String> delete(long id) throws Exception {
         return t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + id + "/")).DELETE().build());
     }
@@ -147,7 +142,7 @@ class BlockMapTest {
     @Test
     void aRawUploadIsMappedServedNamedInTheConfigAndRemovedWithIt() throws Exception {
         byte[] content = images.raw(101);
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         long id = upload("custom/mapped", "ddraw", content);
         assertTrue(Files.isRegularFile(map(sha)), "the map is stored beside the image before the upload is answered");
 
@@ -155,7 +150,7 @@ class BlockMapTest {
         assertEquals(s.uri() + ".bmap", s.bmap());
         HttpResponse<byte[]> served = fetch(s.bmap());
         assertEquals(200, served.statusCode());
-        assertEquals(sha256(served.body()), s.bmapSha256(), "bmap_sha256 is the sha256 of the bytes served");
+        assertEquals(Sha256.of(served.body()), s.bmapSha256(), "bmap_sha256 is the sha256 of the bytes served");
         BlockMap parsed = BlockMap.parse(served.body());
         BlockMap scanned = BlockMap.scan(stored(sha), BlockMap.DEFAULT_BLOCK_SIZE);
         assertEquals(scanned, parsed);
@@ -194,7 +189,7 @@ class BlockMapTest {
     void aCompressedUploadGetsASparseRawViewServedWithItsMapAndNamedInTheConfig(ImageFiletype type, long seed) throws Exception {
         byte[] content = images.pack(type, seed);
         byte[] raw = images.raw(seed); // the disk pack wrapped: for a tar type, its member
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         String name = "custom/view-" + type.uploadName();
         long id = upload(name, type.uploadName(), content);
         assertFalse(Files.exists(map(sha)), "no map of the compressed bytes themselves");
@@ -208,7 +203,7 @@ class BlockMapTest {
         String imageUrl = s.uri().substring(0, s.uri().length() - ".raw".length());
         assertEquals("dd-raw", s.type());
         assertTrue(imageUrl.endsWith("/uploaded/" + type.storedName()), s.uri());
-        assertEquals(sha256(raw), s.sha256());
+        assertEquals(Sha256.of(raw), s.sha256());
         assertEquals(raw.length, s.size());
         assertEquals(s.uri() + ".bmap", s.bmap());
         HttpResponse<byte[]> served = fetch(s.uri());
@@ -216,7 +211,7 @@ class BlockMapTest {
         assertArrayEquals(raw, served.body(), "the raw view is the image decompressed");
         HttpResponse<byte[]> bmap = fetch(s.bmap());
         assertEquals(200, bmap.statusCode());
-        assertEquals(sha256(bmap.body()), s.bmapSha256());
+        assertEquals(Sha256.of(bmap.body()), s.bmapSha256());
         BlockMap parsed = BlockMap.parse(bmap.body());
         assertEquals(BlockMap.scan(view, BlockMap.DEFAULT_BLOCK_SIZE), parsed);
         assertTrue(parsed.mappedBytes() < raw.length / 2, parsed.mappedBytes() + " of " + raw.length);
@@ -243,7 +238,7 @@ class BlockMapTest {
                 .field("base_image", "ubuntu/jammy").field("filetype", "ddgz").content(content);
         HttpResponse<String> r = t.upload(form);
         assertEquals(400, r.statusCode(), r.body());
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         assertFalse(Files.exists(store().rawView(sha)));
         assertFalse(Files.exists(store().rawViewSum(sha)));
         try (var tmp = Files.list(store().tmpDir())) {
@@ -254,7 +249,7 @@ class BlockMapTest {
     @Test
     void aChunkedUploadIsMappedAndADedupMapsAgainWhatWasRemoved(@TempDir Path work) throws Exception {
         byte[] content = images.raw(103);
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         Path file = Files.write(work.resolve("c.img"), content);
         MaasApi client = new MaasApi(t.api() + "/MAAS/", t.engine.operatorKey(), t.clock);
         Map<String, String> form = new LinkedHashMap<>();
@@ -276,7 +271,7 @@ class BlockMapTest {
     @Test
     void theEngineMapsARawImageStoredWithoutAMapAtStart(@TempDir Path dir) throws Exception {
         byte[] content = images.raw(104);
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         Path data;
         try (TestEngine first = new TestEngine(dir)) {
             storeAsBefore(first, "custom/old", "ddraw", content);
@@ -295,7 +290,7 @@ class BlockMapTest {
     void theEngineMakesARawViewMissingAtStart(@TempDir Path dir) throws Exception {
         byte[] content = images.pack(ImageFiletype.DDXZ, 130);
         byte[] raw = images.raw(130);
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         Path sum;
         try (TestEngine first = new TestEngine(dir)) {
             storeAsBefore(first, "custom/old-xz", "ddxz", content);

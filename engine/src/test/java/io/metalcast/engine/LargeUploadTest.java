@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.client.MaasApi;
 import java.io.IOException;
@@ -14,16 +15,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -76,17 +72,17 @@ class LargeUploadTest {
             Memory before = memory(engine);
 
             long t0 = System.nanoTime();
-            String sha = sha256(chunked);
+            String sha = Sha256.ofFile(chunked);
             JsonNode done = client.createBootResource(form("custom/big-chunked"), chunked, (sent, total) -> { });
             JsonNode file = done.get("sets").elements().next().get("files").elements().next();
             assertTrue(file.get("complete").asBoolean(), done.toString());
             assertEquals(sha, file.get("sha256").asText());
             Memory afterChunked = memory(engine);
             long t1 = System.nanoTime();
-            assertEquals(sha, sha256(data.resolve("files").resolve(sha)), "the stored file is the image");
+            assertEquals(sha, Sha256.ofFile(data.resolve("files").resolve(sha)), "the stored file is the image");
             Files.delete(data.resolve("files").resolve(sha));
 
-            String sha2 = sha256(whole);
+            String sha2 = Sha256.ofFile(whole);
             long t2 = System.nanoTime();
             JsonNode created = multipart(api, key, form("custom/big-whole"), sha2, whole);
             JsonNode file2 = created.get("sets").elements().next().get("files").elements().next();
@@ -94,7 +90,7 @@ class LargeUploadTest {
             assertEquals(sha2, file2.get("sha256").asText());
             Memory afterWhole = memory(engine);
             long t3 = System.nanoTime();
-            assertEquals(sha2, sha256(data.resolve("files").resolve(sha2)), "the stored file is the image");
+            assertEquals(sha2, Sha256.ofFile(data.resolve("files").resolve(sha2)), "the stored file is the image");
 
             String report = "before: " + before + "; after chunked (" + TimeUnit.NANOSECONDS.toMillis(t1 - t0) + " ms): " + afterChunked
                     + "; after multipart (" + TimeUnit.NANOSECONDS.toMillis(t3 - t2) + " ms): " + afterWhole;
@@ -148,19 +144,6 @@ class LargeUploadTest {
                 .send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         assertEquals(201, r.statusCode(), r.body());
         return new ObjectMapper().readTree(r.body());
-    }
-
-    private static String sha256(Path file) throws Exception {
-        MessageDigest d = MessageDigest.getInstance("SHA-256");
-        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (ch.read(b) >= 0) {
-                b.flip();
-                d.update(b);
-                b.clear();
-            }
-        }
-        return HexFormat.of().formatHex(d.digest());
     }
 
     private static Memory memory(Process p) throws IOException {

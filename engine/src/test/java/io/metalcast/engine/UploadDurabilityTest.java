@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.auth.ApiKey;
 import io.metalcast.engine.client.MaasApi;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,7 @@ class UploadDurabilityTest {
         int api = setup.apiPort();
         Path config = setup.config();
         byte[] content = new TestImages(Files.createDirectories(tmp.resolve("images"))).raw(6 * MaasApi.CHUNK + 12345, 5);
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        String sha = Sha256.of(content);
         Path image = tmp.resolve("big.img");
         Files.write(image, content);
         Map<String, String> form = new LinkedHashMap<>();

@@ -10,9 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -59,7 +57,7 @@ class BlockMapTest {
         assertEquals(5L * BS + 100, map.mappedBytes(), "the last block counts only up to the image's end");
         for (BlockMap.Range r : map.ranges()) {
             byte[] part = Arrays.copyOfRange(bytes, (int) map.start(r), (int) map.end(r));
-            assertEquals(sha256(part), r.sha256(), "range " + r.first() + "-" + r.last());
+            assertEquals(Sha256.of(part), r.sha256(), "range " + r.first() + "-" + r.last());
         }
         assertEquals(map, BlockMap.parse(map.render()));
     }
@@ -161,14 +159,6 @@ class BlockMapTest {
     /** Fills in the file checksum as bmaptool computes it (over the file with the checksum zeroed). */
     private static byte[] sign(String xml) {
         String zeroed = xml.replace("SUM", "0".repeat(64));
-        return zeroed.replace("0".repeat(64), sha256(zeroed.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return zeroed.replace("0".repeat(64), Sha256.of(zeroed.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8);
     }
 }

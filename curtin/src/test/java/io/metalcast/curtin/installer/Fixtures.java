@@ -7,10 +7,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
@@ -149,18 +149,30 @@ final class Fixtures {
         return bytes.toByteArray();
     }
 
-    static String sha256(byte[] data) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    }
-
     static byte[] garbage(int length) {
         byte[] g = new byte[length];
         Arrays.fill(g, (byte) 0xa5);
         return g;
     }
 
+    /** A regular-file target of {@code length} bytes of {@link #garbage}, {@code disk.img} in {@code dir}. */
+    static TargetDisk garbageFile(Path dir, int length) throws IOException {
+        Path t = dir.resolve("disk.img");
+        Files.write(t, garbage(length));
+        return new TargetDisk(t, length, false);
+    }
+
+    /** A fake sysfs under {@code dir/sys} in which block device {@code device} says it cannot write zeroes. */
+    static Path sysRootThatCannotZero(Path dir, String device) throws IOException {
+        Path sys = dir.resolve("sys");
+        Path queue = sys.resolve("class/block/" + Path.of(device).getFileName() + "/queue");
+        Files.createDirectories(queue);
+        Files.writeString(queue.resolve("write_zeroes_max_bytes"), "0\n");
+        return sys;
+    }
+
     /** The pipeline the tests run: 2 s progress, 5 s timeouts, 3 resumes 10 ms apart, zeroing through {@code sysRoot}. */
-    static StreamPipeline pipeline(Commands commands, java.nio.file.Path sysRoot) {
+    static StreamPipeline pipeline(Commands commands, Path sysRoot) {
         return new StreamPipeline(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5), 3,
                 java.time.Duration.ofMillis(10), new TargetZeroing(commands, sysRoot));
     }

@@ -14,6 +14,7 @@ import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.config.WriteFile;
 import io.metalcast.curtin.event.InstallEvent;
 import io.metalcast.curtin.image.Compression;
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -73,7 +74,7 @@ class ImageHookTest {
     TestServer server;
     final ByteArrayOutputStream console = new ByteArrayOutputStream();
     final Commands commands = new Commands(Duration.ofSeconds(60));
-    final List<String> loops = new ArrayList<>();
+    final LoopDevices loops = new LoopDevices(commands);
 
     @BeforeEach
     void start() throws Exception {
@@ -83,9 +84,7 @@ class ImageHookTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
-        for (String loop : loops) {
-            commands.run(List.of("losetup", "-d", loop));
-        }
+        loops.close();
         if (Files.exists(dir.resolve("disk.img")) && Commands.runningAsRoot()) {
             assertEquals("", commands.run(List.of("losetup", "-j", dir.resolve("disk.img").toString())), "loop device left attached");
         }
@@ -105,7 +104,7 @@ class ImageHookTest {
 
     InstallResult install(String type, byte[] data, Path target, boolean attachLoop) throws Exception {
         server.files.put("src", data);
-        CurtinConfig config = new CurtinConfig(Map.of("image", new Source(type, server.base() + "/files/src", Fixtures.sha256(data),
+        CurtinConfig config = new CurtinConfig(Map.of("image", new Source(type, server.base() + "/files/src", Sha256.of(data),
                 data.length)), Map.of("maas", new WebhookReporter(server.base() + "/MAAS/metadata/status/n", "CK", "TK", "TS")),
                 Map.of("hostname", new WriteFile("/etc/hostname", "deployed\n", "0644")), "");
         server.config = CurtinYaml.render(config);
@@ -215,7 +214,7 @@ class ImageHookTest {
         try (RandomAccessFile f = new RandomAccessFile(backing.toFile(), "rw")) {
             f.setLength(64L << 20);
         }
-        Path target = kind.equals("loop") ? Path.of(attach(backing)) : backing;
+        Path target = kind.equals("loop") ? Path.of(loops.attach(backing)) : backing;
         InstallResult r = install("tgz", tarball(recordingHook(dir.resolve("seen"))), target, true);
         assertTrue(r.success(), r.message() + "\n" + console);
         assertRecordedAsRoot(target);
@@ -261,16 +260,10 @@ class ImageHookTest {
         try (RandomAccessFile f = new RandomAccessFile(backing.toFile(), "rw")) {
             f.setLength(64L << 20);
         }
-        Path target = Path.of(attach(backing));
+        Path target = Path.of(loops.attach(backing));
         InstallResult r = install("dd-raw", Files.readAllBytes(img), target, true);
         assertTrue(r.success(), r.message() + "\n" + console);
         assertRecordedAsRoot(target);
         assertTrue(names(r).contains(ImageHook.EVENT + " finish SUCCESS"), names(r).toString());
-    }
-
-    private String attach(Path backing) throws Exception {
-        String loop = commands.run(List.of("losetup", "-f", "--show", backing.toString()));
-        loops.add(loop);
-        return loop;
     }
 }

@@ -13,6 +13,7 @@ import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.config.WriteFile;
 import io.metalcast.curtin.event.InstallEvent;
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,10 +21,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -52,7 +51,7 @@ class InstallerTest {
         image = new byte[IMAGE];
         new Random(42).nextBytes(image);
         server.image = image;
-        sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+        sha256 = Sha256.of(image);
     }
 
     @AfterEach

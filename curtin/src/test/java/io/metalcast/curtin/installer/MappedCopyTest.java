@@ -11,6 +11,7 @@ import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.BlockMap;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -19,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +37,7 @@ class MappedCopyTest {
     Path dir;
     TestServer server;
     final Commands commands = new Commands(Duration.ofSeconds(60));
-    final List<String> loops = new ArrayList<>();
+    final LoopDevices loops = new LoopDevices(commands);
     BlockMap map;
     byte[] mapFile;
 
@@ -55,9 +55,7 @@ class MappedCopyTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
-        for (String loop : loops) {
-            commands.run(List.of("losetup", "-d", loop));
-        }
+        loops.close();
     }
 
     StreamPipeline pipeline(Path sysRoot) {
@@ -65,19 +63,13 @@ class MappedCopyTest {
     }
 
     Source source() throws Exception {
-        return new Source("dd-raw", server.base() + "/files/img", Fixtures.sha256(IMAGE), IMAGE.length)
-                .withBlockMap(server.base() + "/files/img.bmap", Fixtures.sha256(mapFile));
+        return new Source("dd-raw", server.base() + "/files/img", Sha256.of(IMAGE), IMAGE.length)
+                .withBlockMap(server.base() + "/files/img.bmap", Sha256.of(mapFile));
     }
 
     StreamPipeline.Result write(Source source, TargetDisk target, Path sysRoot) throws Exception {
         StreamPipeline p = pipeline(sysRoot);
         return p.writeMapped(source, p.blockMap(source), target, (w, f, t, n) -> { });
-    }
-
-    TargetDisk garbageFile(int length) throws Exception {
-        Path t = dir.resolve("disk.img");
-        Files.write(t, Fixtures.garbage(length));
-        return new TargetDisk(t, length, false);
     }
 
     @Test
@@ -95,7 +87,7 @@ class MappedCopyTest {
 
     @Test
     void fetchesAndWritesOnlyTheMappedRangesEachVerified() throws Exception {
-        TargetDisk target = garbageFile(IMAGE.length + 4096);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length + 4096);
         StreamPipeline.Result r = write(source(), target, Path.of("/sys"));
         byte[] written = Files.readAllBytes(target.path());
         assertArrayEquals(IMAGE, Arrays.copyOf(written, IMAGE.length));
@@ -116,9 +108,9 @@ class MappedCopyTest {
         byte[] zeroMap = BlockMap.scan(image, BlockMap.DEFAULT_BLOCK_SIZE).render();
         server.files.put("zeros", zeros);
         server.files.put("zeros.bmap", zeroMap);
-        Source source = new Source("dd-raw", server.base() + "/files/zeros", Fixtures.sha256(zeros), zeros.length)
-                .withBlockMap(server.base() + "/files/zeros.bmap", Fixtures.sha256(zeroMap));
-        TargetDisk target = garbageFile(zeros.length);
+        Source source = new Source("dd-raw", server.base() + "/files/zeros", Sha256.of(zeros), zeros.length)
+                .withBlockMap(server.base() + "/files/zeros.bmap", Sha256.of(zeroMap));
+        TargetDisk target = Fixtures.garbageFile(dir, zeros.length);
         StreamPipeline.Result r = write(source, target, Path.of("/sys"));
         assertEquals(0, r.sourceBytes());
         assertEquals(0, r.mappedRanges());
@@ -131,7 +123,7 @@ class MappedCopyTest {
         long cut = 40L * ZB + 300_000;
         server.cutImageAt = cut;
         server.cutsLeft.set(1);
-        TargetDisk target = garbageFile(IMAGE.length);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
         StreamPipeline.Result r = write(source(), target, Path.of("/sys"));
         assertEquals(1, r.resumes());
         assertEquals("bytes=" + cut + "-" + (70 * ZB - 1), server.ranges.get(2));
@@ -143,7 +135,7 @@ class MappedCopyTest {
         byte[] damaged = IMAGE.clone();
         damaged[60 * ZB + 5] ^= 1;
         server.files.put("img", damaged);
-        TargetDisk target = garbageFile(IMAGE.length);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
         InstallException e = assertThrows(InstallException.class, () -> write(source(), target, Path.of("/sys")));
         assertEquals(Kind.CHECKSUM_MISMATCH, e.kind());
         assertTrue(e.getMessage().contains("bytes " + 51 * ZB + "-" + (70 * ZB - 1) + " (block map range "), e.getMessage());
@@ -158,7 +150,7 @@ class MappedCopyTest {
 
         byte[] junk = "<bmap version=\"2.0\"></bmap>".getBytes(StandardCharsets.UTF_8);
         server.files.put("junk.bmap", junk);
-        Source unparsable = source().withBlockMap(server.base() + "/files/junk.bmap", Fixtures.sha256(junk));
+        Source unparsable = source().withBlockMap(server.base() + "/files/junk.bmap", Sha256.of(junk));
         assertEquals(Kind.DECODE, assertThrows(InstallException.class, () -> pipeline(Path.of("/sys")).blockMap(unparsable)).kind());
 
         Source longer = new Source("dd-raw", server.base() + "/files/img", "", IMAGE.length + 1)
@@ -173,13 +165,8 @@ class MappedCopyTest {
     @Test
     void aLoopDeviceThatCannotZeroGetsTheUnmappedZerosWrittenWithoutFetchingThem() throws Exception {
         assumeTrue(Commands.runningAsRoot(), "needs root (loop devices)");
-        TargetDisk file = garbageFile(8 << 20);
-        String loop = commands.run(List.of("losetup", "-f", "--show", file.path().toString()));
-        loops.add(loop);
-        String name = Path.of(loop).getFileName().toString();
-        Path fakeSys = dir.resolve("sys");
-        Files.createDirectories(fakeSys.resolve("class/block/" + name + "/queue"));
-        Files.writeString(fakeSys.resolve("class/block/" + name + "/queue/write_zeroes_max_bytes"), "0\n");
+        String loop = loops.attach(Fixtures.garbageFile(dir, 8 << 20).path());
+        Path fakeSys = Fixtures.sysRootThatCannotZero(dir, loop);
         StreamPipeline.Result r = write(source(), new TargetDisk(Path.of(loop), 8 << 20, true), fakeSys);
         assertEquals(0, r.zeroSkipped(), r.zeroing());
         assertTrue(r.direct(), "a block device is written with O_DIRECT");
@@ -191,7 +178,7 @@ class MappedCopyTest {
     /** The installer uses the map the config names, and streams the whole image when the map cannot be fetched. */
     @Test
     void theInstallerWritesByMapAndFallsBackToTheStreamWithoutOne() throws Exception {
-        TargetDisk target = garbageFile(IMAGE.length);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
         String out = install(source(), target.path());
         assertTrue(out.contains("extract: by block map " + source().bmap()), out);
         assertTrue(out.contains("sha256 ok for each of the 4 mapped range(s)"), out);

@@ -10,6 +10,7 @@ import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WebhookReporter;
 import io.metalcast.curtin.config.WriteFile;
 import io.metalcast.curtin.event.InstallEvent;
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +43,8 @@ class RealDiskInstallTest {
     @TempDir
     Path dir;
     TestServer server;
-    final List<String> loops = new ArrayList<>();
     final Commands commands = new Commands(Duration.ofSeconds(60));
+    final LoopDevices loops = new LoopDevices(commands);
 
     @BeforeAll
     static void needsRoot() {
@@ -59,9 +59,7 @@ class RealDiskInstallTest {
     @AfterEach
     void cleanUp() throws Exception {
         server.close();
-        for (String loop : loops) {
-            commands.run(List.of("losetup", "-d", loop));
-        }
+        loops.close();
         for (Path backing : List.of(dir.resolve("disk.img"), dir.resolve("image.raw"))) {
             if (Files.exists(backing)) {
                 assertEquals("", commands.run(List.of("losetup", "-j", backing.toString())), "installer left a loop device attached");
@@ -81,7 +79,7 @@ class RealDiskInstallTest {
         Map<String, WriteFile> files = new LinkedHashMap<>();
         files.put("hostname", new WriteFile("/etc/hostname", "deployed-node\n", "0600"));
         files.put("marker", new WriteFile("/var/lib/metalcast/new/dir/marker", "yes", "0755"));
-        CurtinConfig config = new CurtinConfig(Map.of("image", new Source("dd-raw", server.base() + "/image", sha256(image), image.length)),
+        CurtinConfig config = new CurtinConfig(Map.of("image", new Source("dd-raw", server.base() + "/image", Sha256.of(image), image.length)),
                 Map.of("maas", new WebhookReporter(server.base() + "/MAAS/metadata/status/n1", "CK", "TK", "TS")), files, "");
         server.config = CurtinYaml.render(config);
 
@@ -92,9 +90,7 @@ class RealDiskInstallTest {
         }
         Path target = backing;
         if (targetKind.equals("loop")) {
-            String loop = commands.run(List.of("losetup", "-f", "--show", backing.toString()));
-            loops.add(loop);
-            target = Path.of(loop);
+            target = Path.of(loops.attach(backing));
         }
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         InstallerOptions options = new InstallerOptions(URI.create(server.base() + "/config"), target, dir.resolve("mnt"),
@@ -163,9 +159,5 @@ class RealDiskInstallTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "debugfs " + request);
         return out;
-    }
-
-    private static String sha256(byte[] data) throws Exception {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
     }
 }

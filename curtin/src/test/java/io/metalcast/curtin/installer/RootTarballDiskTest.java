@@ -9,6 +9,7 @@ import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WriteFile;
 import io.metalcast.curtin.image.Compression;
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -98,7 +99,7 @@ class RootTarballDiskTest {
         byte[] tgz = Fixtures.compress(Compression.GZIP, StreamInstallTest.tree());
         server.files.put("root.tgz", tgz);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        InstallResult r = install(new Source("tgz", server.base() + "/files/root.tgz", Fixtures.sha256(tgz), tgz.length), target,
+        InstallResult r = install(new Source("tgz", server.base() + "/files/root.tgz", Sha256.of(tgz), tgz.length), target,
                 Map.of("hostname", new WriteFile("/etc/hostname", "deployed\n", "0644")), console);
         assertTrue(r.success(), r.message() + "\n" + console);
 
@@ -121,7 +122,7 @@ class RootTarballDiskTest {
         byte[] zst = Fixtures.compress(Compression.ZSTD, image);
         server.files.put("root-dd.zst", zst);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        InstallResult r = install(new Source("dd-zst", server.base() + "/files/root-dd.zst", Fixtures.sha256(zst), zst.length),
+        InstallResult r = install(new Source("dd-zst", server.base() + "/files/root-dd.zst", Sha256.of(zst), zst.length),
                 Path.of(loop), Map.of(), console);
         // no partition with /curtin in this image: the extract succeeded, curthooks then fail as curtin's would
         assertEquals(InstallException.Kind.CURTHOOKS, r.failure(), r.message() + "\n" + console);

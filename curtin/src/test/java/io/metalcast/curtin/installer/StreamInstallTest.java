@@ -17,6 +17,7 @@ import io.metalcast.curtin.config.WriteFile;
 import io.metalcast.curtin.event.InstallEvent;
 import io.metalcast.curtin.image.Compression;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -71,7 +72,7 @@ class StreamInstallTest {
 
     Source publish(String name, String type, byte[] data, boolean withChecks) throws Exception {
         server.files.put(name, data);
-        return new Source(type, server.base() + "/files/" + name, withChecks ? Fixtures.sha256(data) : "", withChecks ? data.length : -1);
+        return new Source(type, server.base() + "/files/" + name, withChecks ? Sha256.of(data) : "", withChecks ? data.length : -1);
     }
 
     Path garbageTarget(int length) throws Exception {
@@ -94,7 +95,7 @@ class StreamInstallTest {
         InstallResult r = install(source, target, Map.of());
 
         assertTrue(r.success(), r.message() + "\n" + console);
-        assertEquals(Fixtures.sha256(encoded), r.sha256(), "sha256 is over the bytes as downloaded");
+        assertEquals(Sha256.of(encoded), r.sha256(), "sha256 is over the bytes as downloaded");
         assertEquals(IMAGE.length, r.bytesWritten());
         byte[] written = Files.readAllBytes(target);
         assertArrayEquals(IMAGE, Arrays.copyOf(written, IMAGE.length), "zero regions read back as zeros over old garbage");

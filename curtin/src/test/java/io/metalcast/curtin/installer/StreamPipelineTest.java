@@ -10,11 +10,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.image.Compression;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.curtin.installer.InstallException.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +32,7 @@ class StreamPipelineTest {
     Path dir;
     TestServer server;
     final Commands commands = new Commands(Duration.ofSeconds(60));
-    final List<String> loops = new ArrayList<>();
+    final LoopDevices loops = new LoopDevices(commands);
 
     @BeforeEach
     void start() throws Exception {
@@ -42,9 +42,7 @@ class StreamPipelineTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
-        for (String loop : loops) {
-            commands.run(List.of("losetup", "-d", loop));
-        }
+        loops.close();
     }
 
     StreamPipeline pipeline(Path sysRoot) {
@@ -57,16 +55,10 @@ class StreamPipelineTest {
                 SourceFormat.of(type), target, (w, f, t, n) -> { });
     }
 
-    TargetDisk garbageFile(int length) throws Exception {
-        Path t = dir.resolve("disk.img");
-        Files.write(t, Fixtures.garbage(length));
-        return new TargetDisk(t, length, false);
-    }
-
     @Test
     void allZeroBlocksAreSkippedAndTheRestWrittenInRuns() throws Exception {
-        TargetDisk target = garbageFile(IMAGE.length);
-        StreamPipeline.Result r = write(ImageFiletype.DDRAW, IMAGE, Fixtures.sha256(IMAGE), IMAGE.length, target);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
+        StreamPipeline.Result r = write(ImageFiletype.DDRAW, IMAGE, Sha256.of(IMAGE), IMAGE.length, target);
         assertEquals(Fixtures.ZERO_BYTES, r.zeroSkipped());
         // 4 MiB chunk 0: blocks 0-3, 40-49, 51-63; chunk 1: blocks 64-69, 80-96
         assertEquals(5, r.writes(), "one write per run of non-zero blocks");
@@ -82,11 +74,11 @@ class StreamPipelineTest {
         long cut = Math.min(served.length / 2, (3L << 20) + 17);
         server.cutImageAt = cut;
         server.cutsLeft.set(2);
-        TargetDisk target = garbageFile(IMAGE.length);
-        StreamPipeline.Result r = write(type, served, Fixtures.sha256(served), served.length, target);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
+        StreamPipeline.Result r = write(type, served, Sha256.of(served), served.length, target);
         assertEquals(2, r.resumes());
         assertEquals(List.of("bytes=" + cut + "-", "bytes=" + cut + "-"), server.ranges);
-        assertEquals(Fixtures.sha256(served), r.sha256());
+        assertEquals(Sha256.of(served), r.sha256());
         assertArrayEquals(IMAGE, Arrays.copyOf(Files.readAllBytes(target.path()), IMAGE.length));
     }
 
@@ -94,7 +86,7 @@ class StreamPipelineTest {
     void aServerThatKeepsDroppingWithoutProgressIsGivenUpOn() throws Exception {
         server.cutImageAt = 1 << 20;
         InstallException e = assertThrows(InstallException.class,
-                () -> write(ImageFiletype.DDRAW, IMAGE, "", IMAGE.length, garbageFile(IMAGE.length)));
+                () -> write(ImageFiletype.DDRAW, IMAGE, "", IMAGE.length, Fixtures.garbageFile(dir, IMAGE.length)));
         assertEquals(Kind.DOWNLOAD, e.kind());
         assertTrue(e.getMessage().contains("gave up after 3 resumes"), e.getMessage());
         assertEquals(3, server.ranges.size());
@@ -105,9 +97,9 @@ class StreamPipelineTest {
         server.cutImageAt = 1 << 20;
         server.cutsLeft.set(1);
         server.rangeSupport = false;
-        TargetDisk target = garbageFile(IMAGE.length);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
         InstallException e = assertThrows(InstallException.class,
-                () -> write(ImageFiletype.DDRAW, IMAGE, Fixtures.sha256(IMAGE), IMAGE.length, target));
+                () -> write(ImageFiletype.DDRAW, IMAGE, Sha256.of(IMAGE), IMAGE.length, target));
         assertEquals(Kind.DOWNLOAD, e.kind());
         assertTrue(e.getMessage().contains("HTTP 200 (expected: 206)"), e.getMessage());
     }
@@ -125,7 +117,7 @@ class StreamPipelineTest {
         for (int i = gz.length / 2; i < gz.length / 2 + 64; i++) {
             flipped[i] ^= 0x5a;
         }
-        String gzSha = Fixtures.sha256(gz);
+        String gzSha = Sha256.of(gz);
         byte[] tar = Fixtures.tar(List.of(Fixtures.dir("./", 0755, 0, 0)));
         byte[] other = IMAGE.clone();
         other[IMAGE.length - 1] ^= 1;
@@ -137,14 +129,14 @@ class StreamPipelineTest {
                 new Bad("truncated gzip, no sha", ImageFiletype.DDGZ, Arrays.copyOf(gz, gz.length * 2 / 3), "", Kind.DECODE),
                 new Bad("truncated zstd, no sha", ImageFiletype.DDZST, Arrays.copyOf(Fixtures.compress(Compression.ZSTD, IMAGE),
                         1000), "", Kind.DECODE),
-                new Bad("raw bytes as dd-xz", ImageFiletype.DDXZ, IMAGE, Fixtures.sha256(IMAGE), Kind.DECODE),
-                new Bad("tar without a file", ImageFiletype.DDTAR, tar, Fixtures.sha256(tar), Kind.DECODE));
+                new Bad("raw bytes as dd-xz", ImageFiletype.DDXZ, IMAGE, Sha256.of(IMAGE), Kind.DECODE),
+                new Bad("tar without a file", ImageFiletype.DDTAR, tar, Sha256.of(tar), Kind.DECODE));
     }
 
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.MethodSource("bad")
     void aBadSourceFailsLoudlyAndLeavesNothingBootable(Bad bad) throws Exception {
-        TargetDisk target = garbageFile(IMAGE.length);
+        TargetDisk target = Fixtures.garbageFile(dir, IMAGE.length);
         InstallException e = assertThrows(InstallException.class, () -> write(bad.type(), bad.served(), bad.sha256(), -1, target));
         assertEquals(bad.expected(), e.kind(), e.getMessage());
         byte[] head = Arrays.copyOf(Files.readAllBytes(target.path()), 1 << 20);
@@ -154,16 +146,12 @@ class StreamPipelineTest {
     @Test
     void aLoopDeviceThatCannotZeroGetsItsZeroBlocksWritten() throws Exception {
         assumeTrue(Commands.runningAsRoot(), "needs root (loop devices)");
-        TargetDisk file = garbageFile(8 << 20);
-        String loop = commands.run(List.of("losetup", "-f", "--show", file.path().toString()));
-        loops.add(loop);
-        String name = Path.of(loop).getFileName().toString();
-        Path fakeSys = dir.resolve("sys");
-        Files.createDirectories(fakeSys.resolve("class/block/" + name + "/queue"));
-        Files.writeString(fakeSys.resolve("class/block/" + name + "/queue/write_zeroes_max_bytes"), "0\n");
+        TargetDisk file = Fixtures.garbageFile(dir, 8 << 20);
+        String loop = loops.attach(file.path());
+        Path fakeSys = Fixtures.sysRootThatCannotZero(dir, loop);
         server.files.put("img", IMAGE);
         TargetDisk target = new TargetDisk(Path.of(loop), 8 << 20, true);
-        Source source = new Source("dd-raw", server.base() + "/files/img", Fixtures.sha256(IMAGE), IMAGE.length);
+        Source source = new Source("dd-raw", server.base() + "/files/img", Sha256.of(IMAGE), IMAGE.length);
 
         StreamPipeline.Result cannot = pipeline(fakeSys).writeDisk(source, SourceFormat.of(ImageFiletype.DDRAW), target, (w, f, t, n) -> { });
         assertEquals(0, cannot.zeroSkipped(), cannot.zeroing());

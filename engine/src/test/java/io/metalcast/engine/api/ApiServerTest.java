@@ -10,6 +10,7 @@ import io.metalcast.curtin.config.CurtinConfig;
 import io.metalcast.curtin.config.CurtinYaml;
 import io.metalcast.curtin.config.Source;
 import io.metalcast.curtin.config.WebhookReporter;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.Multipart;
 import io.metalcast.engine.TestEngine;
 import io.metalcast.engine.TestImages;
@@ -24,10 +25,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,10 +74,6 @@ class ApiServerTest {
     /** A distinct real Ubuntu jammy disk image of at least {@code size} bytes. */
     private byte[] image(int size) throws Exception {
         return images.raw(Math.max(size, images.diskSize() + 64), size);
-    }
-
-    private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
     private Machine newMachine() {
@@ -130,7 +125,7 @@ class ApiServerTest {
     @Test
     void uploadStoresARawImageAndAnswersWithItsSets() throws Exception {
         byte[] content = image(3 * 1024 * 1024 + 17);
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         HttpResponse<String> r = upload(image("custom/three-mib", content));
         assertEquals(201, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
@@ -180,7 +175,7 @@ class ApiServerTest {
                 .header("Content-Type", new Multipart().contentType())
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build());
         assertEquals(201, r.statusCode(), r.body());
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         assertEquals(sha, JSON.readTree(r.body()).get("sets").get("20261127").get("files").get("root-dd.raw").get("sha256").asText());
         assertEquals(content.length, Files.size(t.engine.config().dataDir().resolve("files").resolve(sha)));
     }
@@ -327,7 +322,7 @@ class ApiServerTest {
         assertEquals(200, r.statusCode(), r.body());
         CurtinConfig config = CurtinYaml.parse(r.body());
         Source s = config.sources().get("00_image");
-        String sha = sha256(content);
+        String sha = Sha256.of(content);
         assertEquals("dd-raw", s.type());
         assertEquals("http://127.0.0.1:" + TestEngine.HTTP_PORT + "/images/" + sha.substring(0, 16)
                 + "/custom/amd64/generic/preseeded/uploaded/root-dd.raw", s.uri());

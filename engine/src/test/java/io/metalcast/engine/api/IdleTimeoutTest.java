@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.Raw;
 import io.metalcast.engine.TestEngine;
 import io.metalcast.engine.TestImages;
@@ -15,10 +16,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,7 +36,7 @@ class IdleTimeoutTest {
     void aStalledChunkIsDroppedAfterTheBodyIdleTimeAndItsFileTakesTheChunkAgain(@TempDir Path tmp) throws Exception {
         try (TestEngine te = new TestEngine(tmp, new ApiLimits(Duration.ofSeconds(30), BODY_IDLE))) {
             byte[] content = new TestImages(Files.createDirectories(tmp.resolve("images"))).raw(2 * MaasApi.CHUNK + 4321, 7);
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            String sha = Sha256.of(content);
             Map<String, String> form = new LinkedHashMap<>();
             form.put("name", "custom/stalled");
             form.put("architecture", "amd64/generic");
@@ -74,7 +73,7 @@ class IdleTimeoutTest {
             JsonNode done = client.get("boot-resources/" + id + "/").get("sets").elements().next().get("files").elements().next();
             assertTrue(done.get("complete").asBoolean(), done.toString());
             Path stored = te.engine.config().dataDir().resolve("files").resolve(sha);
-            assertEquals(sha, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(stored))));
+            assertEquals(sha, Sha256.of(Files.readAllBytes(stored)));
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.Multipart;
 import io.metalcast.engine.TestEngine;
 import io.metalcast.engine.TestImages;
@@ -15,9 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -57,10 +56,6 @@ class InspectionApiTest {
     private static Multipart form(String name, String base, String filetype) {
         return new Multipart().field("name", name).field("architecture", "amd64/generic").field("title", "t")
                 .field("base_image", base).field("filetype", filetype);
-    }
-
-    private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
     private void assertNothingKept() throws Exception {
@@ -108,7 +103,7 @@ class InspectionApiTest {
     void aChunkedUploadIsRefusedOnItsLastChunk(TestImages.Variant v, ImageFiletype built, String declared, String base,
                                                String message) throws Exception {
         byte[] content = images.pack(built, v, 2);
-        HttpResponse<String> created = upload(form("custom/refused-chunked", base, declared).field("sha256", sha256(content))
+        HttpResponse<String> created = upload(form("custom/refused-chunked", base, declared).field("sha256", Sha256.of(content))
                 .field("size", Integer.toString(content.length)));
         assertEquals(201, created.statusCode(), created.body());
         JsonNode f = JSON.readTree(created.body()).get("sets").elements().next().get("files").elements().next();
@@ -156,16 +151,16 @@ class InspectionApiTest {
         assertEquals("rhel/8", w.get("base_image").asText());
         assertEquals("os-release in the image says centos 8 but base_image is rhel/8", w.get("warnings").get(0).asText(), w.toString());
         // The same content with the same filetype and base reuses the stored inspection (sent as a chunked create).
-        HttpResponse<String> dedup = upload(form("custom/centos-again", "centos/8", "tgz").field("sha256", sha256(centos))
+        HttpResponse<String> dedup = upload(form("custom/centos-again", "centos/8", "tgz").field("sha256", Sha256.of(centos))
                 .field("size", Integer.toString(centos.length)));
         assertEquals(201, dedup.statusCode(), dedup.body());
         assertEquals(JSON.readTree(c.body()).get("inspection"), JSON.readTree(dedup.body()).get("inspection"));
         // ...but as a base whose rules refuse it, it is inspected again and refused without touching the stored file.
-        HttpResponse<String> asUbuntu = upload(form("custom/centos-as-ubuntu", "ubuntu/jammy", "tgz").field("sha256", sha256(centos))
+        HttpResponse<String> asUbuntu = upload(form("custom/centos-as-ubuntu", "ubuntu/jammy", "tgz").field("sha256", Sha256.of(centos))
                 .field("size", Integer.toString(centos.length)));
         assertEquals(400, asUbuntu.statusCode(), asUbuntu.body());
         assertTrue(asUbuntu.body().startsWith("content: "), asUbuntu.body());
-        assertTrue(Files.exists(t.engine.config().dataDir().resolve("files").resolve(sha256(centos))));
+        assertTrue(Files.exists(t.engine.config().dataDir().resolve("files").resolve(Sha256.of(centos))));
         for (String name : List.of("custom/inspected", "custom/centos", "custom/centos-as-rhel", "custom/centos-again")) {
             JsonNode list = JSON.readTree(t.get("/MAAS/api/2.0/boot-resources/?type=uploaded").body());
             for (JsonNode n : list) {

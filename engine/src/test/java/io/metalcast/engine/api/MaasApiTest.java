@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.Multipart;
 import io.metalcast.engine.Raw;
 import io.metalcast.engine.TestEngine;
@@ -21,9 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,10 +77,6 @@ class MaasApiTest {
         return images.raw(Math.max(size, images.diskSize() + 64), seed);
     }
 
-    private static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
     private Map<String, String> form(String name, byte[] content, String filetype) throws Exception {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("name", name);
@@ -89,7 +84,7 @@ class MaasApiTest {
         f.put("title", "t");
         f.put("base_image", "ubuntu/jammy");
         f.put("filetype", filetype);
-        f.put("sha256", sha256(content));
+        f.put("sha256", Sha256.of(content));
         f.put("size", Integer.toString(content.length));
         return f;
     }
@@ -243,8 +238,8 @@ class MaasApiTest {
         assertFalse(f.has("upload_uri"));
         assertEquals(100.0, f.get("progress").asDouble());
         assertEquals("root-dd.raw", f.get("filetype").asText());
-        assertEquals(sha256(content), f.get("sha256").asText());
-        assertArrayEquals(content, Files.readAllBytes(t.engine.config().dataDir().resolve("files").resolve(sha256(content))));
+        assertEquals(Sha256.of(content), f.get("sha256").asText());
+        assertArrayEquals(content, Files.readAllBytes(t.engine.config().dataDir().resolve("files").resolve(Sha256.of(content))));
         assertEquals(List.of(0L, 4L * MIB, 8L * MIB, 10L * MIB + 5), seen.stream().map(x -> x[0]).toList());
         assertEquals(List.of(), tmpFiles());
     }
@@ -263,7 +258,7 @@ class MaasApiTest {
         otherSize.put("size", "7");
         HttpResponse<String> refused = postForm(otherSize);
         assertEquals(400, refused.statusCode());
-        assertEquals("size: '7' (expected: " + content.length + ", the size already stored for sha256 " + sha256(content) + ")", refused.body().trim());
+        assertEquals("size: '7' (expected: " + content.length + ", the size already stored for sha256 " + Sha256.of(content) + ")", refused.body().trim());
     }
 
     private HttpResponse<String> postForm(Map<String, String> fields) throws Exception {
@@ -306,12 +301,12 @@ class MaasApiTest {
         wrong[5] ^= 1;
         HttpResponse<String> bad = put(u[1], wrong);
         assertEquals(400, bad.statusCode());
-        assertEquals("sha256: '" + sha256(content) + "' (expected: " + sha256(wrong) + ", the sha256 of the " + 3 * MIB
+        assertEquals("sha256: '" + Sha256.of(content) + "' (expected: " + Sha256.of(wrong) + ", the sha256 of the " + 3 * MIB
                 + " bytes received; the upload was discarded, send it again from the start)", bad.body().trim());
         JsonNode after = onlyFile(read(id));
         assertFalse(after.get("complete").asBoolean());
         assertEquals(0, after.get("uploaded_size").asLong());
-        assertFalse(Files.exists(t.engine.config().dataDir().resolve("files").resolve(sha256(wrong))), "nothing wrong is stored");
+        assertFalse(Files.exists(t.engine.config().dataDir().resolve("files").resolve(Sha256.of(wrong))), "nothing wrong is stored");
 
         // A chunk cut off by the client: the bytes it brought are dropped, the earlier chunks stay.
         assertEquals(200, put(u[1], java.util.Arrays.copyOfRange(content, 0, MIB)).statusCode());
@@ -379,11 +374,11 @@ class MaasApiTest {
         assertEquals(204, del.statusCode(), del.body());
         assertEquals(404, t.get("/MAAS/api/2.0/boot-resources/" + id + "/").statusCode());
         Path files = t.engine.config().dataDir().resolve("files");
-        assertTrue(Files.exists(files.resolve(sha256(a))), "still used by custom/shares-a");
-        assertFalse(Files.exists(files.resolve(sha256(b))));
+        assertTrue(Files.exists(files.resolve(Sha256.of(a))), "still used by custom/shares-a");
+        assertFalse(Files.exists(files.resolve(Sha256.of(b))));
         assertEquals(List.of(), tmpFiles(), "the incomplete version's partial file is gone");
         assertEquals(204, t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + other + "/")).DELETE().build()).statusCode());
-        assertFalse(Files.exists(files.resolve(sha256(a))));
+        assertFalse(Files.exists(files.resolve(Sha256.of(a))));
         assertEquals(404, t.send(HttpRequest.newBuilder(URI.create(t.api() + "/MAAS/api/2.0/boot-resources/" + other + "/")).DELETE().build()).statusCode());
     }
 

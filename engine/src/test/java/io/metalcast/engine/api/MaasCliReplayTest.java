@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.Raw;
 import io.metalcast.engine.TestEngine;
 import io.metalcast.engine.TestImages;
@@ -21,11 +22,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -64,7 +63,7 @@ class MaasCliReplayTest {
             long size = Long.parseLong(part(create, "size"));
             // A real image (the engine inspects uploads) of exactly the captured size.
             byte[] content = new TestImages(Files.createDirectories(tmp.resolve("images"))).raw((int) size, 42);
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            String sha = Sha256.of(content);
             t.addEphemeral("ubuntu", "amd64", "jammy");
             Machine machine = t.engine.machines().enlist(MacAddress.parse("52:54:00:aa:bb:01"), ClientArch.BIOS_X86);
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metalcast.curtin.event.InstallEvent;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.TestEngine;
 import io.metalcast.engine.image.BootResource;
 import io.metalcast.engine.image.BootResources;
@@ -196,8 +197,7 @@ class EngineBootPolicyTest {
         String sha = image.files().get(0).sha256();
         BootContent.OnDisk img = (BootContent.OnDisk) open("images/" + sha.substring(0, 16) + "/custom/amd64/generic/sample/uploaded/root-dd.raw")
                 .orElseThrow();
-        assertEquals(sha, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(Files.readAllBytes(img.file()))));
+        assertEquals(sha, Sha256.of(Files.readAllBytes(img.file())));
         String dir = "images/" + sha.substring(0, 16) + "/custom/amd64/generic/sample/uploaded/";
         BootContent.OnDisk map = (BootContent.OnDisk) open(dir + "root-dd.raw.bmap").orElseThrow();
         assertEquals(t.engine.resources().store().blockMap(sha), map.file());

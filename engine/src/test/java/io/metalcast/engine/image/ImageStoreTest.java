@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.metalcast.curtin.image.Sha256;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -23,7 +22,7 @@ class ImageStoreTest {
         ImageStore store = new ImageStore(dir);
         byte[] data = new byte[3 * 1024 * 1024 + 5];
         new Random(7).nextBytes(data);
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        String sha = Sha256.of(data);
 
         StoredFile a = store.put(new ByteArrayInputStream(data));
         assertEquals(new StoredFile(sha, data.length), a);

@@ -7,14 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metalcast.curtin.image.BlockMap;
 import io.metalcast.curtin.image.ImageFiletype;
+import io.metalcast.curtin.image.Sha256;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,7 +64,7 @@ class RawViewsTest {
         String sha = store.put(new ByteArrayInputStream(gzip(disk))).sha256();
 
         StoredRawView made = views.ensure(sha, ImageFiletype.DDGZ).orElseThrow();
-        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(disk)), made.sha256());
+        assertEquals(Sha256.of(disk), made.sha256());
         assertEquals(disk.length, made.size());
         assertEquals(3 * 4096 + 10, made.map().mappedBytes());
         assertArrayEquals(disk, Files.readAllBytes(store.rawView(sha)));

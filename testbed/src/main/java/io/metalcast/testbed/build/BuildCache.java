@@ -1,5 +1,6 @@
 package io.metalcast.testbed.build;
 
+import io.metalcast.curtin.image.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -15,8 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Build-once directories under a cache directory: {@code <cacheDir>/<name>-<key>/} is complete when its {@code done}
@@ -98,11 +97,7 @@ final class BuildCache {
         private final MessageDigest digest;
 
         Hasher() {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is missing from this runtime", e);
-            }
+            digest = Sha256.digest();
         }
 
         Hasher text(String label, String value) {
@@ -138,7 +133,7 @@ final class BuildCache {
         }
 
         String hex() {
-            return HexFormat.of().formatHex(digest.digest());
+            return Sha256.hex(digest.digest());
         }
 
         /** The first 16 hex digits, enough to name a cache directory. */

@@ -1,5 +1,6 @@
 package io.metalcast.engine.ephemeral.simplestreams;
 
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.ephemeral.simplestreams.SimplestreamsException.Kind;
 import java.io.Closeable;
 import java.io.IOException;
@@ -8,8 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Receives one download: writes it to a file, hashes it, and refuses a byte past the limit. Written by one thread at a
@@ -28,11 +27,7 @@ final class DownloadSink implements Closeable {
         this.limit = limit;
         this.what = what;
         this.out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.CREATE);
-        try {
-            this.sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        this.sha = Sha256.digest();
     }
 
     long limit() {
@@ -63,7 +58,7 @@ final class DownloadSink implements Closeable {
     String finish() throws IOException {
         out.force(true);
         out.close();
-        return HexFormat.of().formatHex(sha.digest());
+        return Sha256.hex(sha.digest());
     }
 
     Path file() {

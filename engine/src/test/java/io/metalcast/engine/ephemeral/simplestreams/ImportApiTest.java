@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.BootServers;
 import io.metalcast.engine.Engine;
 import io.metalcast.engine.Main;
@@ -84,7 +85,7 @@ class ImportApiTest {
             assertEquals(jammy.get("warnings"), jammy.get("initramfs").get("warnings"));
             byte[] kernel = MirrorFixture.content("jammy", "amd64", "20250718", "generic", "boot-kernel");
             JsonNode read = JSON.readTree(send(e, "GET", jammy.get("resource_uri").asText()).body());
-            assertEquals(MirrorFixture.sha256(kernel), read.get("sets").get("20250718").get("files").get("boot-kernel").get("sha256").asText(),
+            assertEquals(Sha256.of(kernel), read.get("sets").get("20250718").get("files").get("boot-kernel").get("sha256").asText(),
                     read.toString());
             Path release = e.config().dataDir().resolve("ephemeral/ubuntu/amd64/jammy");
             assertTrue(Files.isSymbolicLink(release));
@@ -102,7 +103,7 @@ class ImportApiTest {
 
             String page = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.apiAddress().getPort() + "/")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(page.contains("imported version 20250718, boot-kernel sha256 " + MirrorFixture.sha256(kernel).substring(0, 16)), page);
+            assertTrue(page.contains("imported version 20250718, boot-kernel sha256 " + Sha256.of(kernel).substring(0, 16)), page);
             assertTrue(page.contains("placed by hand"), page);
             assertTrue(page.contains(jammy.get("warnings").get(0).asText().replace("'", "&#39;").replace("\"", "&quot;")
                     .replace("<", "&lt;").replace(">", "&gt;")), page);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import io.metalcast.curtin.image.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -12,9 +13,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,7 +98,7 @@ final class MirrorFixture implements AutoCloseable {
                     String path = ftype.equals("manifest") ? rel + "/" + arch + "/" + serial + "/squashfs.manifest" : path(rel, arch, serial, kf, ftype);
                     byte[] data = ftype.equals("manifest") ? "manifest\n".getBytes(StandardCharsets.US_ASCII) : override.getOrDefault(path, content(rel, arch, serial, kf, ftype));
                     ObjectNode it = items.putObject(ftype);
-                    it.put("ftype", ftype).put("path", path).put("sha256", sha256(data)).put("size", data.length);
+                    it.put("ftype", ftype).put("path", path).put("sha256", Sha256.of(data)).put("size", data.length);
                     if (!ftype.equals("squashfs") && !ftype.equals("manifest")) {
                         it.put("kpackage", "linux-generic");
                     }
@@ -144,14 +143,6 @@ final class MirrorFixture implements AutoCloseable {
 
     int dataRequests() {
         return requests.entrySet().stream().filter(e -> !e.getKey().startsWith("streams/")).mapToInt(e -> e.getValue().get()).sum();
-    }
-
-    static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalcast.curtin.image.Sha256;
 import io.metalcast.engine.ephemeral.simplestreams.ImportReport.FileAction;
 import io.metalcast.engine.ephemeral.simplestreams.ImportReport.FileReport;
 import io.metalcast.engine.ephemeral.simplestreams.ImportReport.Outcome;
@@ -80,7 +81,7 @@ class SimplestreamsImporterTest {
         ImportedSet s = ImportedSet.read(dataDir.resolve("ephemeral/ubuntu").resolve(arch).resolve(release)).orElseThrow();
         assertEquals(serial, s.version());
         assertEquals(MirrorFixture.id(release, arch, "generic"), s.productId());
-        assertEquals(MirrorFixture.sha256(MirrorFixture.content(release, arch, serial, "generic", "squashfs")), s.files().get("squashfs").sha256());
+        assertEquals(Sha256.of(MirrorFixture.content(release, arch, serial, "generic", "squashfs")), s.files().get("squashfs").sha256());
     }
 
     void assertNoLeftovers() throws IOException {
